@@ -1,0 +1,84 @@
+"""The distiller contract shared by every method (GenDD, KD, DKD, IKL-KD, the student alone).
+
+Models (students and teachers) expose ``forward_features(x)``, the pooled penultimate
+feature (B, D), and ``fc``, their final ``nn.Linear``, with
+``forward(x) == fc(forward_features(x))``.
+
+A distiller is an ``nn.Module`` that owns the student (``self.student``) and its own loss
+modules; the frozen teacher is reachable as ``self.teacher`` but is *not* a registered
+submodule, so its weights stay out of the distiller's ``state_dict`` and out of every
+checkpoint (they live in the teacher's own file). ``.to()``/``.cuda()``/``.half()`` move it
+along with the distiller. Frozen parts stay in eval mode under ``train()``.
+
+* ``forward(images, labels)`` in train mode returns a dict of named scalar loss terms; the
+  engine back-propagates their sum and logs each term.
+* ``forward(images)`` in eval mode returns logits: a tensor, or a dict of named logits for
+  methods with several read-outs (GenDD: ``{"sampled": ..., "probe": ...}``).
+* ``start_epoch(epoch)`` / ``end_epoch(epoch)`` are called by the engine around every
+  epoch (1-based) on every rank; methods with epoch-dependent weights or statistics
+  override them.
+* ``param_groups(weight_decay)`` returns optimiser parameter groups of the trainable
+  parameters; the default puts ``weight_decay`` on every trainable parameter.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Distiller(nn.Module):
+    def __init__(self, student: nn.Module, teacher: nn.Module | None = None):
+        super().__init__()
+        self.student = student
+        if teacher is not None:
+            teacher.requires_grad_(False)
+            teacher.eval()
+        self._teacher = [teacher]  # a list hides it from nn.Module registration
+        self.epoch = 1
+
+    @property
+    def teacher(self) -> nn.Module | None:
+        return self._teacher[0]
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        if self.teacher is not None:
+            self.teacher._apply(fn, recurse)
+        return self
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    def start_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def end_epoch(self, epoch: int) -> None:
+        pass
+
+    def param_groups(self, weight_decay: float) -> list[dict]:
+        params = [p for p in self.parameters() if p.requires_grad]
+        return [{"params": params, "weight_decay": weight_decay}]
+
+    def teacher_outputs(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(pooled feature f_t, logits) of the frozen teacher, computed under inference mode
+        and returned as ordinary tensors so that losses may save them for backward."""
+        if self.teacher is None:
+            raise RuntimeError(f"{type(self).__name__} was built without a teacher; training needs one")
+        with torch.inference_mode():
+            feat = self.teacher.forward_features(images)
+            logits = self.teacher.fc(feat)
+        return feat.clone(), logits.clone()
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None):
+        if self.training:
+            return self.forward_train(images, labels)
+        return self.forward_eval(images)
+
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def forward_eval(self, images: torch.Tensor):
+        return self.student(images)
