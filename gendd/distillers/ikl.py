@@ -1,0 +1,105 @@
+"""IKL-KD: CE + min(epoch/warmup, 1)·(β·wMSE + α·SCE) (see ``gendd.losses.ikl``).
+
+The wMSE pair weights are w = p pᵀ with, per sample,
+* without GI: p = softmax(z^t/T2) (T2 = 100 on CIFAR);
+* with GI ("global information"): p = row y of the class prior, the previous epoch's per-class
+  mean of softmax(z^t/T2) over its training samples (uniform 1/C during epoch 1; a class seen
+  in no sample of an epoch keeps its row). ImageNet uses GI with T2 = 1.
+
+The GI running sums and counts are buffers, so a checkpoint written mid-epoch resumes the
+statistics exactly (in one process: under several ranks a checkpoint holds only the saving
+rank's partial sums). ``end_epoch`` all-reduces them across ranks when torch.distributed is
+initialised. DDP is told to ignore them (it would otherwise overwrite every rank's sums with
+rank 0's at each forward); this holds when the distiller itself is the module DDP wraps.
+With 2-D (soft) labels, the prior row is the label's argmax and CE is the soft-target CE.
+"""
+from __future__ import annotations
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from ..losses import classification_loss, hard_labels, sce_loss, weighted_pairwise_mse
+from ..losses.inputs import check_temperature
+from .base import Distiller
+from .registry import register
+from .warmup import check_warmup_epochs, warmup_factor
+
+ACCUMULATORS = ("prior_sum", "prior_count")
+
+
+@register("ikl")
+class IKL(Distiller):
+    """Losses {"ce": CE, "ikl": min(epoch/warmup, 1)·(β·wMSE + α·SCE)}; epoch is ``self.epoch``."""
+
+    def __init__(
+        self,
+        student: nn.Module,
+        teacher: nn.Module | None = None,
+        alpha: float = 1.0,
+        beta: float = 8.0,
+        temperature: float = 4.0,
+        temperature2: float = 100.0,
+        warmup_epochs: float = 20,
+        gi: bool = False,
+    ):
+        super().__init__(student, teacher)
+        check_temperature(temperature)
+        check_temperature(temperature2, "temperature2")
+        check_warmup_epochs(warmup_epochs)
+        self.alpha = alpha
+        self.beta = beta
+        self.temperature = temperature
+        self.temperature2 = temperature2
+        self.warmup_epochs = warmup_epochs
+        self.gi = gi
+        if gi:
+            self._add_prior_buffers(self._num_classes(student))
+
+    @staticmethod
+    def _num_classes(student: nn.Module) -> int:
+        fc = getattr(student, "fc", None)
+        if not isinstance(fc, nn.Linear):
+            raise ValueError("IKL with gi=True reads the class count from the student's `fc` nn.Linear; none found")
+        return fc.out_features
+
+    def _add_prior_buffers(self, num_classes: int) -> None:
+        self.register_buffer("class_prior", torch.full((num_classes, num_classes), 1.0 / num_classes))
+        self.register_buffer("prior_sum", torch.zeros(num_classes, num_classes))
+        self.register_buffer("prior_count", torch.zeros(num_classes, dtype=torch.long))
+        nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, list(ACCUMULATORS))
+
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        _, teacher_logits = self.teacher_outputs(images)
+        student_logits = self.student(images)
+        ce = classification_loss(student_logits, labels)
+        teacher_probs = torch.softmax(teacher_logits.float() / self.temperature2, dim=1)
+        if self.gi:
+            rows = hard_labels(labels)
+            weights = self.class_prior[rows]
+            self._accumulate(rows, teacher_probs)
+        else:
+            weights = teacher_probs
+        wmse = weighted_pairwise_mse(student_logits, teacher_logits, weights)
+        sce = sce_loss(student_logits, teacher_logits, self.temperature)
+        weight = warmup_factor(self.epoch, self.warmup_epochs)
+        return {"ce": ce, "ikl": weight * (self.beta * wmse + self.alpha * sce)}
+
+    @torch.no_grad()
+    def _accumulate(self, rows: torch.Tensor, teacher_probs: torch.Tensor) -> None:
+        self.prior_sum.index_add_(0, rows, teacher_probs.to(self.prior_sum.dtype))
+        self.prior_count.index_add_(0, rows, torch.ones_like(rows, dtype=self.prior_count.dtype))
+
+    @torch.no_grad()
+    def end_epoch(self, epoch: int) -> None:
+        """Replace the prior by this epoch's per-class means (summed over ranks), then reset."""
+        if not self.gi:
+            return
+        if dist.is_available() and dist.is_initialized():
+            dist.all_reduce(self.prior_sum)
+            dist.all_reduce(self.prior_count)
+        seen = self.prior_count > 0
+        means = self.prior_sum[seen] / self.prior_count[seen].unsqueeze(1)
+        self.class_prior[seen] = means.to(self.class_prior.dtype)
+        self.prior_sum.zero_()
+        self.prior_count.zero_()
