@@ -1,0 +1,60 @@
+"""Exact distributed evaluation: every sample counted once, counts summed across ranks.
+
+The model's eval forward returns logits, or a dict of named logits (one accuracy each:
+``<name>_top1`` / ``<name>_top5``; a plain tensor gives ``top1`` / ``top5``).
+"""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from .dist import all_reduce_
+
+
+def _as_dict(out) -> dict[str, torch.Tensor]:
+    return out if isinstance(out, dict) else {"": out}
+
+
+def _key(name: str, metric: str) -> str:
+    return f"{name}_{metric}" if name else metric
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, loader, device: torch.device, num_classes: int | None = None,
+             autocast=contextlib.nullcontext, progress=None) -> dict:
+    """Top-1/top-5 accuracy (%) per read-out, plus ``count``; with ``num_classes`` also
+    ``per_class`` = {name: (correct[C], total[C])} for group accuracies (ImageNet-LT)."""
+    was_training = model.training
+    model.eval()
+    correct: dict[str, torch.Tensor] = {}
+    per_class: dict[str, torch.Tensor] = {}
+    count = torch.zeros((), dtype=torch.float64, device=device)
+    for images, labels in loader:
+        images = images.to(device, non_blocking=True)
+        labels = labels.to(device, non_blocking=True)
+        with autocast():
+            outputs = _as_dict(model(images))
+        count += labels.numel()
+        for name, logits in outputs.items():
+            top5 = logits.float().topk(min(5, logits.shape[1]), dim=1).indices
+            hits = top5 == labels[:, None]
+            c = correct.setdefault(name, torch.zeros(2, dtype=torch.float64, device=device))
+            c[0] += hits[:, 0].sum()
+            c[1] += hits.any(dim=1).sum()
+            if num_classes is not None:
+                pc = per_class.setdefault(name, torch.zeros(2, num_classes, dtype=torch.float64, device=device))
+                pc[0].index_add_(0, labels, hits[:, 0].double())
+                pc[1].index_add_(0, labels, torch.ones_like(labels, dtype=torch.float64))
+        if progress is not None:
+            progress.update(1)
+    all_reduce_(count)
+    results: dict = {"count": int(count.item())}
+    for name in sorted(correct):
+        c = all_reduce_(correct[name]).cpu()
+        results[_key(name, "top1")] = 100.0 * c[0].item() / max(1.0, count.item())
+        results[_key(name, "top5")] = 100.0 * c[1].item() / max(1.0, count.item())
+    if num_classes is not None:
+        results["per_class"] = {name: tuple(all_reduce_(pc).cpu()) for name, pc in per_class.items()}
+    model.train(was_training)
+    return results

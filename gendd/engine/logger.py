@@ -1,0 +1,73 @@
+"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, ``config.yaml``.
+
+Every rank may call every method; only the main rank writes or prints.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import yaml
+from tqdm import tqdm
+
+
+class RunLogger:
+    def __init__(self, run_dir: str, enabled: bool = True, tensorboard: bool = True):
+        self.run_dir, self.enabled = run_dir, enabled
+        self._tb = None
+        self._use_tb = tensorboard
+        if enabled:
+            os.makedirs(run_dir, exist_ok=True)
+
+    def info(self, msg: str) -> None:
+        if not self.enabled:
+            return
+        line = f"[{time.strftime('%Y-%m-%d %H-%M-%S')}] {msg}"
+        tqdm.write(line, file=sys.stdout)
+        with open(os.path.join(self.run_dir, "log.txt"), "a") as fh:
+            fh.write(line + "\n")
+
+    def write_config(self, config: dict) -> None:
+        if self.enabled:
+            with open(os.path.join(self.run_dir, "config.yaml"), "w") as fh:
+                yaml.safe_dump(config, fh, sort_keys=True)
+
+    def metrics(self, step: int, values: dict, prefix: str = "") -> None:
+        """One JSON line {"step", "time", prefix/name: value...} and one TensorBoard scalar each."""
+        if not self.enabled:
+            return
+        row = {"step": step, "time": round(time.time(), 3)}
+        row.update({f"{prefix}{k}": _plain(v) for k, v in values.items()})
+        with open(os.path.join(self.run_dir, "metrics.jsonl"), "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        tb = self._writer()
+        if tb is not None:
+            for key, value in row.items():
+                if key not in ("step", "time") and isinstance(value, (int, float)):
+                    tb.add_scalar(key, value, step)
+
+    def progress(self, total: int, desc: str, initial: int = 0):
+        return tqdm(total=total, initial=initial, desc=desc, disable=not self.enabled, dynamic_ncols=True,
+                    leave=False, file=sys.stdout)
+
+    def _writer(self):
+        if self._tb is None and self._use_tb:
+            from torch.utils.tensorboard import SummaryWriter
+            self._tb = SummaryWriter(log_dir=os.path.join(self.run_dir, "tensorboard"))
+        return self._tb
+
+    def close(self) -> None:
+        if self._tb is not None:
+            self._tb.flush()
+            self._tb.close()
+            self._tb = None
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value

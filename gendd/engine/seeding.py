@@ -1,0 +1,46 @@
+"""Seeding per rank and capture/restore of every random number generator state.
+
+A checkpoint stores ``rng_state()`` of each rank so that a resumed run continues with
+the same random stream as an uninterrupted one (torch CPU, every CUDA device of the
+process, NumPy and Python's ``random``).
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int, rank: int = 0) -> int:
+    """Seed torch (CPU and CUDA), NumPy and Python with ``seed + rank``; returns it."""
+    s = int(seed) + int(rank)
+    random.seed(s)
+    np.random.seed(s % 2**32)
+    torch.manual_seed(s)
+    return s
+
+
+def rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """A 63-bit seed for the augmentation of sample ``index`` in ``epoch`` (a SplitMix64 hash),
+    independent of rank, worker and batch position, so data order and augmentation survive
+    a resume and a change of the number of workers."""
+    x = (int(seed) * 0x9E3779B97F4A7C15 + int(epoch) * 0xBF58476D1CE4E5B9 + int(index)) & (2**64 - 1)
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
+    return (x ^ (x >> 31)) >> 1

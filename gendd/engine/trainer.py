@@ -1,0 +1,253 @@
+"""The one training loop every script uses.
+
+``fit`` trains a distiller (see ``gendd.distillers.base``) from a batch source (see
+``gendd.engine.data``) under DDP when launched by torchrun, evaluates on the main metric,
+and keeps atomic checkpoints (every epoch and optionally every N steps) holding the full
+resume state: weights, optimiser, epoch and step inside the epoch, every rank's RNG
+states, the best metric so far. Started again on the same run folder it continues where
+the last checkpoint left off; on CPU the result is bitwise that of an uninterrupted run.
+
+Faults: SIGTERM/SIGINT save a checkpoint at the next step boundary and raise
+``Preempted``; a non-finite loss skips the step on every rank (counted in the logs), and
+``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` with the last good checkpoint kept.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from .checkpoint import CheckpointManager, atomic_save
+from .dist import DistEnv, all_gather_objects, all_reduce_
+from .evaluate import evaluate
+from .logger import RunLogger
+from .optim import build_optimizer
+from .schedules import LRSchedule, beta2_at
+from .seeding import rng_state, seed_everything, set_rng_state
+from .signals import StopRequests
+
+
+class Preempted(RuntimeError):
+    """Training stopped on SIGTERM/SIGINT after saving a checkpoint."""
+
+
+class NonFiniteLoss(RuntimeError):
+    """Too many consecutive non-finite losses."""
+
+
+@dataclass
+class TrainConfig:
+    run_dir: str
+    epochs: int
+    lr: float
+    optimizer: str = "sgd"
+    weight_decay: float = 5e-4
+    momentum: float = 0.9
+    betas: tuple[float, float] = (0.9, 0.999)
+    beta2_min: float | None = None
+    lr_schedule: str = "step"
+    milestones: tuple[int, ...] = field(default=(150, 180, 210))
+    gamma: float = 0.1
+    warmup_epochs: float = 0.0
+    min_lr: float = 0.0
+    seed: int = 0
+    eval_every: int = 1
+    save_every_steps: int = 0
+    keep_last: int = 2
+    log_every: int = 50
+    headline: str = "top1"
+    amp: bool = False
+    sync_bn: bool = False
+    max_nonfinite: int = 20
+    grad_clip: float = 0.0
+
+
+@dataclass
+class Position:
+    epoch: int = 1
+    step_in_epoch: int = 0
+    global_step: int = 0
+    nonfinite_total: int = 0
+    best: dict = field(default_factory=dict)
+    last_metrics: dict = field(default_factory=dict)
+
+
+def autocast_for(device: torch.device, enabled: bool):
+    if enabled and device.type == "cuda":
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: RunLogger | None = None,
+        num_classes: int | None = None) -> dict:
+    """Train, evaluate every ``eval_every`` epochs, return the summary written to summary.json."""
+    logger = logger or RunLogger(cfg.run_dir, enabled=env.is_main)
+    seed_everything(cfg.seed, env.rank)
+    distiller = distiller.to(env.device)
+    if cfg.sync_bn and env.distributed:
+        distiller = torch.nn.SyncBatchNorm.convert_sync_batchnorm(distiller)
+    optimizer = build_optimizer(distiller.param_groups(cfg.weight_decay), cfg.optimizer, cfg.lr,
+                                cfg.momentum, cfg.betas)
+    ckpts = CheckpointManager(cfg.run_dir, cfg.keep_last)
+    pos = _resume(distiller, optimizer, ckpts, env, logger)
+    model = DDP(distiller, device_ids=[env.local_rank] if env.device.type == "cuda" else None) \
+        if env.distributed else distiller
+    lr_at = LRSchedule(cfg.lr, cfg.epochs, source.steps_per_epoch, cfg.lr_schedule, cfg.warmup_epochs,
+                       tuple(cfg.milestones), cfg.gamma, cfg.min_lr)
+    total_steps = cfg.epochs * source.steps_per_epoch
+    autocast = autocast_for(env.device, cfg.amp)
+    loop = _Loop(distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast)
+    with StopRequests() as stop:
+        loop.stop = stop
+        while pos.epoch <= cfg.epochs:
+            loop.train_epoch(pos)
+            if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
+                metrics = evaluate(distiller, eval_loader, env.device, num_classes, autocast)
+                loop.record_eval(pos, metrics)
+            pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
+            loop.save(pos)
+    return _finish(distiller, pos, cfg, env, logger)
+
+
+class _Loop:
+    def __init__(self, distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast):
+        self.distiller, self.model, self.optimizer, self.source = distiller, model, optimizer, source
+        self.cfg, self.env, self.logger, self.ckpts = cfg, env, logger, ckpts
+        self.lr_at, self.total_steps, self.autocast = lr_at, total_steps, autocast
+        self.stop = None
+        self.consecutive_bad = 0
+
+    def set_hyperparameters(self, step: int) -> float:
+        lr = self.lr_at(step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+            if self.cfg.beta2_min is not None:
+                group["betas"] = (group["betas"][0], beta2_at(step, self.total_steps, self.cfg.beta2_min))
+        return lr
+
+    def train_epoch(self, pos: Position) -> None:
+        cfg, env = self.cfg, self.env
+        self.distiller.train()
+        self.distiller.start_epoch(pos.epoch)
+        sums: dict[str, torch.Tensor] = {}
+        steps = torch.zeros((), dtype=torch.float64, device=env.device)
+        bar = self.logger.progress(self.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}", pos.step_in_epoch)
+        t0 = time.time()
+        for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
+            lr = self.set_hyperparameters(pos.global_step)
+            losses, stop = self.step(images, labels)
+            if losses is None:
+                pos.nonfinite_total += 1
+            else:
+                steps += 1
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0) + v.detach().double()
+            pos.step_in_epoch += 1
+            pos.global_step += 1
+            bar.update(1)
+            if losses is not None and pos.global_step % cfg.log_every == 0:
+                self.logger.metrics(pos.global_step, {k: v.item() for k, v in losses.items()} | {"lr": lr}, "train/")
+            if stop:
+                self.save(pos)
+                raise Preempted(f"stop signal received: checkpoint saved at epoch {pos.epoch}, "
+                                f"step {pos.step_in_epoch}; run the same command again to continue")
+            if cfg.save_every_steps and pos.global_step % cfg.save_every_steps == 0:
+                self.save(pos)
+        bar.close()
+        self.distiller.end_epoch(pos.epoch)
+        all_reduce_(steps)
+        means = {k: (all_reduce_(v.clone()) / steps.clamp(min=1)).item() for k, v in sorted(sums.items())}
+        means.update(lr=self.lr_at(max(0, pos.global_step - 1)), epoch=pos.epoch,
+                     nonfinite_total=pos.nonfinite_total, epoch_seconds=time.time() - t0)
+        self.logger.metrics(pos.global_step, means, "train_epoch/")
+        self.logger.info(f"epoch {pos.epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in means.items()))
+
+    def step(self, images, labels) -> tuple[dict | None, bool]:
+        """One optimisation step -> (losses, stop requested on some rank). Losses are None when
+        the loss was non-finite on some rank: every rank then skips the update."""
+        env = self.env
+        images = images.to(env.device, non_blocking=True)
+        labels = labels.to(env.device, non_blocking=True) if torch.is_tensor(labels) else labels
+        with self.autocast():
+            losses = self.model(images, labels)
+        total = sum(v.float() for v in losses.values())
+        flags = torch.stack([(~torch.isfinite(total.detach())).float(),
+                             torch.tensor(float(self.stop.requested), device=total.device)])
+        bad, stop = (all_reduce_(flags, op="max") > 0).tolist()
+        if bad:
+            self.on_nonfinite(losses)
+            return None, stop
+        self.consecutive_bad = 0
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        if self.cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.distiller.parameters(), self.cfg.grad_clip)
+        self.optimizer.step()
+        return losses, stop
+
+    def on_nonfinite(self, losses) -> None:
+        self.consecutive_bad += 1
+        detail = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
+        self.logger.info(f"non-finite loss ({detail}): step skipped ({self.consecutive_bad} in a row)")
+        if self.consecutive_bad >= self.cfg.max_nonfinite:
+            raise NonFiniteLoss(f"{self.consecutive_bad} consecutive non-finite losses; the last good checkpoint "
+                                f"is kept in {self.ckpts.folder}. Lower the learning rate or check the data.")
+
+    def record_eval(self, pos: Position, metrics: dict) -> None:
+        scalars = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        self.logger.metrics(pos.global_step, scalars | {"epoch": pos.epoch}, "eval/")
+        self.logger.info(f"eval epoch {pos.epoch}: " + ", ".join(f"{k} {v:.2f}" for k, v in scalars.items()))
+        value = scalars.get(self.cfg.headline)
+        if value is not None and value > pos.best.get("value", -math.inf):
+            pos.best = {"metric": self.cfg.headline, "value": value, "epoch": pos.epoch}
+            if self.env.is_main:
+                atomic_save({"model": self.distiller.state_dict(), "epoch": pos.epoch, "metrics": scalars},
+                            os.path.join(self.cfg.run_dir, "best.pth"))
+        pos.last_metrics = scalars
+
+    def save(self, pos: Position) -> None:
+        rngs = all_gather_objects(rng_state())
+        if self.env.is_main:
+            state = {"model": self.distiller.state_dict(), "optimizer": self.optimizer.state_dict(),
+                     "rng": rngs, "config": asdict(self.cfg), **asdict(pos)}
+            self.ckpts.save(state, pos.global_step)
+
+
+def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger: RunLogger) -> Position:
+    found = ckpts.latest()
+    if found is None:
+        return Position()
+    path, state = found
+    distiller.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    rngs = state["rng"]
+    if len(rngs) != env.world_size:
+        logger.info(f"checkpoint was written by {len(rngs)} ranks, now {env.world_size}: RNG streams are re-seeded")
+    else:
+        set_rng_state(rngs[env.rank])
+    pos = Position(**{k: state[k] for k in Position.__dataclass_fields__})
+    logger.info(f"resumed from {path}: epoch {pos.epoch}, step {pos.step_in_epoch} of the epoch, "
+                f"global step {pos.global_step}")
+    return pos
+
+
+def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
+    last_epoch = pos.epoch - 1
+    summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
+               "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "
+                                            "a validation split was held out); the headline is 'last'"},
+               "nonfinite_steps_skipped": pos.nonfinite_total, "global_step": pos.global_step}
+    if env.is_main:
+        atomic_save({"model": distiller.state_dict(), "epoch": last_epoch, "metrics": summary["last"]},
+                    os.path.join(cfg.run_dir, "final.pth"))
+        with open(os.path.join(cfg.run_dir, "summary.json"), "w") as fh:
+            json.dump(summary, fh, indent=2)
+    logger.info(f"finished: last epoch {last_epoch}: {summary['last']}")
+    logger.close()
+    return summary

@@ -1,0 +1,65 @@
+"""Tiny models, data sets and a distiller shared by the engine tests."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+from gendd.distillers.base import Distiller
+
+
+class ToyNet(nn.Module):
+    """conv -> (optional BN/dropout) -> pool -> fc, following the model contract."""
+
+    def __init__(self, num_classes: int = 4, bn: bool = False, dropout: float = 0.0, width: int = 8):
+        super().__init__()
+        self.conv = nn.Conv2d(3, width, 3, padding=1)
+        self.bn = nn.BatchNorm2d(width) if bn else nn.Identity()
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(width, num_classes)
+
+    def forward_features(self, x):
+        return self.drop(F.relu(self.bn(self.conv(x))).mean(dim=(2, 3)))
+
+    def forward(self, x):
+        return self.fc(self.forward_features(x))
+
+
+class ToyImages(Dataset):
+    """n random 3x8x8 images with labels; optional random crop+flip augmentation (torch RNG)."""
+
+    def __init__(self, n: int = 40, num_classes: int = 4, augment: bool = False, seed: int = 0):
+        g = torch.Generator().manual_seed(seed)
+        self.x = torch.randn(n, 3, 8, 8, generator=g)
+        self.y = torch.randint(0, num_classes, (n,), generator=g)
+        self.augment = augment
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        x = self.x[i]
+        if self.augment:
+            x = F.pad(x, (2, 2, 2, 2))
+            dx, dy = torch.randint(0, 5, (2,)).tolist()
+            x = x[:, dy:dy + 8, dx:dx + 8]
+            if torch.rand(()) < 0.5:
+                x = x.flip(-1)
+        return x, self.y[i]
+
+
+class CEDistiller(Distiller):
+    """The student alone with cross-entropy, plus a random noise term so that the model's
+    own randomness (torch RNG during training) is exercised by resume tests."""
+
+    def __init__(self, student, noise: float = 0.0):
+        super().__init__(student)
+        self.noise = noise
+
+    def forward_train(self, images, labels):
+        logits = self.student(images)
+        loss = F.cross_entropy(logits, labels)
+        if self.noise:
+            loss = loss + self.noise * (torch.randn_like(logits) * logits).mean()
+        return {"ce": loss}
