@@ -20,7 +20,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..losses import classification_loss, hard_labels, sce_loss, weighted_pairwise_mse
-from ..losses.inputs import check_temperature
+from ..losses.inputs import at_least_float32, check_temperature
 from .base import Distiller
 from .registry import register
 from .warmup import check_warmup_epochs, warmup_factor
@@ -73,7 +73,7 @@ class IKL(Distiller):
         _, teacher_logits = self.teacher_outputs(images)
         student_logits = self.student(images)
         ce = classification_loss(student_logits, labels)
-        teacher_probs = torch.softmax(teacher_logits.float() / self.temperature2, dim=1)
+        teacher_probs = torch.softmax(at_least_float32(teacher_logits) / self.temperature2, dim=1)
         if self.gi:
             rows = hard_labels(labels)
             weights = self.class_prior[rows]
