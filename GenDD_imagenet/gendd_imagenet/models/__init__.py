@@ -73,5 +73,5 @@ def _check_name(name: str) -> None:
         raise ValueError(f"unknown ImageNet model {name!r}; choose one of {model_names()}")
 
 
-__all__ = ["build_model", "feature_dim", "model_names", "load_torchvision_weights", "FeatureResNet",
+__all__ = ["build_model", "feature_dim", "model_names", "load_torchvision_weights", "FeatureResNet", "TORCHVISION_WEIGHTS",
            "MobileNetV1", "BeitFeatures", "build_beit", "RESNET_CONFIGS", "BEIT_TAGS", "FEATURE_DIMS"]

@@ -45,6 +45,9 @@ def build_beit(timm_name: str, num_classes: int = 1000, pretrained: bool = False
     if arch not in BEIT_TAGS:
         raise ValueError(f"unknown BEiT teacher {timm_name!r}; known: {sorted(BEIT_TAGS)}")
     full_name = f"{arch}.{tag or BEIT_TAGS[arch]}"
+    if pretrained and num_classes != 1000:
+        raise ValueError(f"timm's {full_name} weights have a 1000-class head; with num_classes={num_classes} timm "
+                         f"would re-initialise it at random: use num_classes=1000 for a pretrained teacher")
     try:
         model = timm.create_model(full_name, pretrained=pretrained, num_classes=num_classes, **overrides)
     except Exception as err:
