@@ -40,7 +40,9 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
 def init_weights(model: nn.Module, linear_std: float | None = None) -> nn.Module:
     """RepDistiller initialisation: convs He-normal with fan_out (std √(2 / (k²·C_out))), conv
     biases 0, BatchNorm γ = 1, β = 0; linears N(0, linear_std²) with bias 0 when ``linear_std``
-    is given, else PyTorch's default."""
+    is given, else PyTorch's default. Meta-device models (shapes only) are left as they are."""
+    if any(p.is_meta for p in model.parameters()):
+        return model
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
