@@ -57,16 +57,25 @@ def _meta_model(arch: str, num_classes: int) -> nn.Module:
         return build_model(arch, num_classes)
 
 
-def fitting_archs(sd: Mapping[str, torch.Tensor], num_classes: int = 100) -> list[str]:
-    """Zoo architectures whose keys and shapes equal ``sd``'s after their own final-layer rename."""
-    return [arch for arch in model_names()
-            if find_fitting(to_our_names(sd, arch), {arch: functools.partial(_meta_model, arch, num_classes)})]
+def fitting_archs(sd: Mapping[str, torch.Tensor]) -> list[str]:
+    """Zoo architectures whose keys and shapes equal ``sd``'s after their own final-layer rename,
+    at the class count of the file's final layer."""
+    fits = []
+    for arch in model_names():
+        ours = to_our_names(sd, arch)
+        if "fc.weight" in ours and ours["fc.weight"].dim() == 2:
+            build = functools.partial(_meta_model, arch, ours["fc.weight"].shape[0])
+            fits += find_fitting(ours, {arch: build})
+    return fits
 
 
 def _fit_hint(sd: Mapping[str, torch.Tensor], num_classes: int) -> str:
-    fits = fitting_archs(sd, num_classes)
+    fits = fitting_archs(sd)
     if not fits:
-        return f"this file fits no CIFAR architecture with {num_classes} classes (valid: {', '.join(model_names())})"
+        return f"this file fits no CIFAR architecture (valid: {', '.join(model_names())})"
+    classes = to_our_names(sd, fits[0])["fc.weight"].shape[0]
+    if classes != num_classes:
+        return f"this file is a {classes}-class {fits[0]!r}: pass num_classes={classes} (--num-classes {classes})"
     names = ", ".join(repr(a) for a in fits)
     return f"this file fits {names}: pass --arch {fits[0]} or fix the folder name"
 
