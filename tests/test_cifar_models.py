@@ -1,5 +1,7 @@
 """The CIFAR-100 zoo: public key layouts, pooled feature sizes, the forward/fc contract,
 channels_last, training steps and published parameter counts."""
+import sys
+
 import pytest
 import torch
 
@@ -21,6 +23,11 @@ PUBLIC_FINAL = {**{name: "fc" for name in FEATURE_DIMS},
                 **{f"vgg{d}": "classifier" for d in (8, 11, 13, 16, 19)},
                 "ResNet50": "linear", "ShuffleV1": "linear", "ShuffleV2": "linear", "MobileNetV2": "classifier.0"}
 ARCHS = sorted(FEATURE_DIMS)
+# Side of the last stage's map for a 32×32 input (RepDistiller pools: avg 8 for resnets/wrns,
+# 4 for vgg (pool3 skipped at 32 px), ResNet50 and the ShuffleNets, 2 for MobileNetV2).
+FINAL_MAP_SIDE = {**{a: 8 for a in ARCHS if a.startswith(("resnet", "wrn"))},
+                  **{a: 4 for a in ARCHS if a.startswith("vgg")},
+                  "ResNet50": 4, "ShuffleV1": 4, "ShuffleV2": 4, "MobileNetV2": 2}
 
 _eval_models = {}
 
@@ -72,6 +79,20 @@ def test_features_head_and_channels_last(arch):
     assert torch.equal(logits, model.fc(feats))
     scale = feats.abs().max()
     assert (feats_cl - feats).abs().max() <= 1e-4 * scale
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_last_stage_resolution(arch, monkeypatch):
+    """Strides are invisible in the key layout: check the map that gets pooled instead."""
+    model = eval_model(arch)
+    module = sys.modules[type(model).__module__]
+    seen = []
+    pool = module.global_avg_pool
+    monkeypatch.setattr(module, "global_avg_pool", lambda x: seen.append(tuple(x.shape)) or pool(x))
+    with torch.no_grad():
+        model.forward_features(torch.randn(1, 3, 32, 32))
+    side = FINAL_MAP_SIDE[arch]
+    assert seen == [(1, FEATURE_DIMS[arch], side, side)]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
