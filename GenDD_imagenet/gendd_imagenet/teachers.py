@@ -20,7 +20,8 @@ import os
 import torch
 from torch import nn
 
-from gendd.state_dicts import StateDictMismatch, find_fitting, load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
+from gendd.state_dicts import (StateDictMismatch, find_fitting, load_state_dict_strict, read_checkpoint, strip_prefix,
+                               unwrap)
 
 from .models import BEIT_TAGS, TORCHVISION_WEIGHTS, build_beit, build_model, model_names
 

@@ -64,7 +64,8 @@ class CC3MEpoch(IterableDataset):
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         info = get_worker_info()
         workers, loader_id = (info.num_workers, info.id) if info else (1, 0)
-        worker = (loader_id + self.start_step) % workers  # the DataLoader asks loader_id for batch start_step+loader_id first
+        # the DataLoader asks process loader_id first for batch start_step + loader_id
+        worker = (loader_id + self.start_step) % workers
         mine = range(worker, self.iterations, workers)
         skipped = sum(1 for k in mine if k < self.start_step)
         b = self.batch_size

@@ -7,7 +7,10 @@ files load unchanged.
 """
 from __future__ import annotations
 
+import torchvision.models as tvm
 from torch import nn
+
+from gendd.state_dicts import load_state_dict_strict
 
 from .beit import BEIT_TAGS, BeitFeatures, build_beit
 from .mobilenetv1 import MobileNetV1
@@ -52,9 +55,6 @@ def build_model(name: str, num_classes: int = 1000, pretrained: bool = False, **
 
 def load_torchvision_weights(model: nn.Module, name: str, num_classes: int) -> None:
     """Load torchvision's IMAGENET1K_V1 weights for ``name`` strictly into ``model``."""
-    from gendd.state_dicts import load_state_dict_strict
-    import torchvision.models as tvm
-
     if num_classes != 1000:
         raise ValueError(f"torchvision's {name} weights have 1000 classes, asked for num_classes={num_classes}")
     weights = getattr(tvm, TORCHVISION_WEIGHTS[name]).IMAGENET1K_V1
@@ -73,5 +73,5 @@ def _check_name(name: str) -> None:
         raise ValueError(f"unknown ImageNet model {name!r}; choose one of {model_names()}")
 
 
-__all__ = ["build_model", "feature_dim", "model_names", "load_torchvision_weights", "FeatureResNet", "TORCHVISION_WEIGHTS",
-           "MobileNetV1", "BeitFeatures", "build_beit", "RESNET_CONFIGS", "BEIT_TAGS", "FEATURE_DIMS"]
+__all__ = ["build_model", "feature_dim", "model_names", "load_torchvision_weights", "FeatureResNet", "MobileNetV1",
+           "BeitFeatures", "build_beit", "RESNET_CONFIGS", "BEIT_TAGS", "FEATURE_DIMS", "TORCHVISION_WEIGHTS"]
