@@ -1,0 +1,94 @@
+"""What every CIFAR-tree script shares: data flags and loaders, teacher loading with its
+accuracy report, run-folder preparation, and the final test evaluation."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gendd.cli import UserError, add_engine_args
+from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate, prepare_run_dir
+
+from .data import DATASETS, Datasets, build_datasets
+from .teachers import infer_arch, load_teacher
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", default="cifar100", choices=DATASETS)
+    g.add_argument("--data_root", default="./data", help="where the data set lives (downloaded there when absent)")
+    g.add_argument("--val_split", type=int, default=0,
+                   help="hold out this many training images as a validation split for checkpoint selection")
+    g.add_argument("--train_subset", type=int, default=0, help="train on a stratified subset of this many images")
+    g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
+    g.add_argument("--trial", default="0", help="run name suffix")
+    add_engine_args(p)
+    return p
+
+
+@dataclass
+class Data:
+    sets: Datasets
+    source: DatasetSource
+    eval: torch.utils.data.DataLoader
+    test: torch.utils.data.DataLoader
+
+
+def build_data(args, env: DistEnv) -> Data:
+    try:
+        sets = build_datasets(args.dataset, args.data_root, args.val_split, args.train_subset, args.seed)
+    except (RuntimeError, OSError) as err:
+        raise UserError(f"cannot read {args.dataset} under {args.data_root!r}: {err}. Check --data_root "
+                        f"(CIFAR-100 is downloaded there when the machine is online).") from err
+    pin = env.device.type == "cuda"
+    workers = args.num_workers
+    source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin)
+    evl = eval_loader(sets.eval, 256, env.rank, env.world_size, workers, pin)
+    test = evl if sets.eval is sets.test else eval_loader(sets.test, 256, env.rank, env.world_size, workers, pin)
+    return Data(sets, source, evl, test)
+
+
+def teacher_from_args(args, env: DistEnv, data: Data | None, logger: RunLogger) -> tuple[nn.Module, str]:
+    """(teacher, arch) from --path_t (arch from its `<arch>_vanilla` folder or --arch_t); prints its
+    test accuracy unless --skip_teacher_eval."""
+    arch = args.arch_t or infer_arch(args.path_t)
+    if arch is None:
+        raise UserError(f"cannot tell the teacher architecture of {args.path_t!r}: keep it in an "
+                        f"'<arch>_vanilla' folder or pass --arch_t")
+    num_classes = data.sets.num_classes if data else 100
+    teacher = load_teacher(args.path_t, arch, num_classes=num_classes).to(env.device)
+    if data is not None and not args.skip_teacher_eval:
+        acc = evaluate(teacher, data.test, env.device)
+        logger.info(f"teacher {arch} ({args.path_t}): test top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
+    return teacher, arch
+
+
+def add_teacher_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--path_t", required=True, help="teacher checkpoint, e.g. save/models/resnet110_vanilla/ckpt_epoch_240.pth")
+    p.add_argument("--arch_t", default=None, help="teacher architecture (default: from the '<arch>_vanilla' folder)")
+    p.add_argument("--skip_teacher_eval", action="store_true", help="do not print the teacher's test accuracy")
+
+
+def start_run(args, env: DistEnv, run_dir: str) -> RunLogger:
+    config = {k: v for k, v in sorted(vars(args).items())}
+    prepare_run_dir(run_dir, config, args.resume_mode, env.is_main)
+    logger = RunLogger(run_dir, enabled=env.is_main)
+    logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
+    return logger
+
+
+def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json") -> dict:
+    """Evaluate on the test set after training when checkpoints were chosen on a validation split."""
+    if data.sets.eval_split == "test":
+        return {}
+    result = evaluate(model, data.test, env.device)
+    if env.is_main:
+        with open(os.path.join(run_dir, name), "w") as fh:
+            json.dump(result, fh, indent=2)
+    logger.info(f"test set (last epoch): {result}")
+    return result

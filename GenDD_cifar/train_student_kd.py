@@ -1,0 +1,81 @@
+"""Baselines on CIFAR: the student alone, KD, DKD or IKL-KD (``--distill``), SPEC §4.
+
+SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210 (scaled with
+--epochs); lr 0.05 (0.01 for MobileNet/ShuffleNet students — set it in the launcher).
+"""
+import os
+
+from gendd.cli import UserError, main_guard, run_name, train_config
+from gendd.distillers import build as build_distiller
+from gendd.engine import RunLogger, fit, init_distributed
+from gendd_cifar.common import add_teacher_args, base_parser, build_data, final_test, start_run, teacher_from_args
+from gendd_cifar.models import build_model
+from train_teacher import milestones
+
+METHODS = ("vanilla", "kd", "dkd", "ikl")
+
+
+def parse():
+    p = base_parser(__doc__)
+    add_teacher_args(p)
+    p.set_defaults(path_t="")
+    p.add_argument("--model_s", default="resnet8x4")
+    p.add_argument("--distill", default="kd", choices=METHODS)
+    p.add_argument("--epochs", type=int, default=240)
+    p.add_argument("--learning_rate", type=float, default=0.05)
+    p.add_argument("--weight_decay", type=float, default=5e-4)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--lr_decay_epochs", default="150,180,210")
+    k = p.add_argument_group("losses")
+    k.add_argument("--ce_weight", type=float, default=0.1, help="KD: weight of the cross-entropy term")
+    k.add_argument("--kd_weight", type=float, default=0.9, help="KD term weight")
+    k.add_argument("--kd_T", type=float, default=4.0, help="temperature of KD, DKD and IKL's SCE")
+    k.add_argument("--dkd_alpha", type=float, default=1.0)
+    k.add_argument("--dkd_beta", type=float, default=8.0)
+    k.add_argument("--ikl_alpha", type=float, default=1.0, help="weight of IKL's SCE term")
+    k.add_argument("--ikl_beta", type=float, default=8.0, help="weight of IKL's wMSE term")
+    k.add_argument("--ikl_T2", type=float, default=100.0, help="temperature of the wMSE weights")
+    k.add_argument("--ikl_gi", action="store_true", help="IKL: weights from the per-class prior (GI)")
+    k.add_argument("--loss_warmup", type=float, default=20, help="DKD/IKL: epochs over which the KD term ramps up")
+    return p.parse_args()
+
+
+def method_kwargs(args) -> dict:
+    if args.distill == "kd":
+        return dict(ce_weight=args.ce_weight, kd_weight=args.kd_weight, temperature=args.kd_T)
+    if args.distill == "dkd":
+        return dict(alpha=args.dkd_alpha, beta=args.dkd_beta, temperature=args.kd_T, warmup_epochs=args.loss_warmup)
+    if args.distill == "ikl":
+        return dict(alpha=args.ikl_alpha, beta=args.ikl_beta, temperature=args.kd_T, temperature2=args.ikl_T2,
+                    gi=args.ikl_gi, warmup_epochs=args.loss_warmup)
+    return {}
+
+
+def main():
+    args = parse()
+    env = init_distributed(args.device)
+    if args.distill != "vanilla" and not args.path_t:
+        raise UserError(f"--distill {args.distill} needs a teacher: pass --path_t")
+    t_name = "none"
+    if args.path_t:
+        from gendd_cifar.teachers import infer_arch
+        t_name = args.arch_t or infer_arch(args.path_t) or "teacher"
+    run_dir = os.path.join(args.save_dir, f"student_{args.distill}",
+                           run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
+    logger = start_run(args, env, run_dir)
+    data = build_data(args, env)
+    teacher = teacher_from_args(args, env, data, logger)[0] if args.path_t else None
+    student = build_model(args.model_s, data.sets.num_classes)
+    distiller = build_distiller(args.distill, student, teacher, **method_kwargs(args))
+    cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
+                       weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
+                       milestones=milestones(args.lr_decay_epochs, args.epochs))
+    if args.dry_run:
+        logger.info(f"dry run: {args.distill} distiller built ({type(distiller).__name__}), stopping before training")
+        return
+    fit(distiller, data.source, data.eval, cfg, env)
+    final_test(distiller, data, env, run_dir, RunLogger(run_dir, env.is_main, tensorboard=False))
+
+
+if __name__ == "__main__":
+    main_guard(main)

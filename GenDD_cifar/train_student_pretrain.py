@@ -1,0 +1,51 @@
+"""GenDD stage 1 on CIFAR: fit the student's feature to the frozen teacher classifier.
+
+logits = teacher_fc(proj(f_s)), cross-entropy; AdamW lr 3e-3, wd 5e-2, cosine, no
+warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
+"""
+import os
+
+from gendd.cli import main_guard, run_name, train_config
+from gendd.distillers import build as build_distiller
+from gendd.engine import fit, init_distributed
+from gendd_cifar.common import add_teacher_args, base_parser, build_data, start_run, teacher_from_args
+from gendd_cifar.models import build_model
+from gendd_cifar.teachers import infer_arch
+
+
+def parse():
+    p = base_parser(__doc__)
+    add_teacher_args(p)
+    p.add_argument("--model_s", default="resnet8x4")
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--learning_rate", type=float, default=3e-3)
+    p.add_argument("--weight_decay", type=float, default=5e-2)
+    p.add_argument("--warmup_epochs", type=float, default=0)
+    return p.parse_args()
+
+
+def stage1_run_dir(args) -> str:
+    t_name = args.arch_t or infer_arch(args.path_t) or "teacher"
+    return os.path.join(args.save_dir, "student_pretrain",
+                        run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
+
+
+def main():
+    args = parse()
+    env = init_distributed(args.device)
+    run_dir = stage1_run_dir(args)
+    logger = start_run(args, env, run_dir)
+    data = build_data(args, env)
+    teacher, _ = teacher_from_args(args, env, data, logger)
+    student = build_model(args.model_s, data.sets.num_classes)
+    distiller = build_distiller("gendd_pretrain", student, teacher)
+    cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="adamw",
+                       weight_decay=args.weight_decay, lr_schedule="cosine", warmup_epochs=args.warmup_epochs)
+    if args.dry_run:
+        logger.info("dry run: stage-1 module built, stopping before training")
+        return
+    fit(distiller, data.source, data.eval, cfg, env)
+
+
+if __name__ == "__main__":
+    main_guard(main)

@@ -1,0 +1,56 @@
+"""Train a CIFAR teacher (or any zoo model) from scratch with cross-entropy.
+
+SGD (momentum 0.9), lr ×0.1 at epochs 150/180/210 (scaled with --epochs); the result is
+also exported in the public RepDistiller layout as
+``<run>/<model>_vanilla/ckpt_epoch_<epochs>.pth`` so it loads wherever the public teachers do.
+"""
+import os
+
+from gendd.cli import main_guard, run_name, train_config
+from gendd.distillers import build as build_distiller
+from gendd.engine import fit, init_distributed
+from gendd_cifar.common import base_parser, build_data, final_test, start_run
+from gendd_cifar.models import build_model
+from gendd_cifar.teachers import save_model
+
+
+def parse():
+    p = base_parser(__doc__)
+    p.add_argument("--model", default="resnet32x4")
+    p.add_argument("--epochs", type=int, default=240)
+    p.add_argument("--learning_rate", type=float, default=0.05)
+    p.add_argument("--weight_decay", type=float, default=5e-4)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--lr_decay_epochs", default="150,180,210", help="epochs (of 240) where the lr is ×0.1; "
+                   "scaled proportionally when --epochs differs")
+    return p.parse_args()
+
+
+def milestones(spec: str, epochs: int) -> tuple[int, ...]:
+    return tuple(round(int(m) * epochs / 240) for m in spec.split(",") if m)
+
+
+def main():
+    args = parse()
+    env = init_distributed(args.device)
+    run_dir = os.path.join(args.save_dir, "models", run_name(args.model, args.dataset, "trial", args.trial))
+    logger = start_run(args, env, run_dir)
+    data = build_data(args, env)
+    model = build_model(args.model, data.sets.num_classes)
+    distiller = build_distiller("vanilla", model)
+    cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
+                       weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
+                       milestones=milestones(args.lr_decay_epochs, args.epochs))
+    if args.dry_run:
+        logger.info("dry run: every piece built, stopping before training")
+        return
+    fit(distiller, data.source, data.eval, cfg, env)
+    final_test(model, data, env, run_dir, logger)
+    if env.is_main:
+        out = os.path.join(run_dir, f"{args.model}_vanilla", f"ckpt_epoch_{args.epochs}.pth")
+        save_model(model, out, args.model)
+        logger.info(f"teacher exported to {out}")
+
+
+if __name__ == "__main__":
+    main_guard(main)

@@ -1,0 +1,79 @@
+"""Command-line plumbing shared by every training script of both trees.
+
+Scripts stay thin: they add their own flags, call ``add_engine_args``, build the pieces
+and hand them to ``gendd.engine.fit``. ``main_guard`` turns the project's expected
+failures into one clear line on stderr and a distinct exit code:
+
+* 2  bad input (missing data, wrong checkpoint, conflicting run folder, bad flag value);
+* 3  training stopped after too many consecutive non-finite losses;
+* 75 pre-empted (SIGTERM/SIGINT): a checkpoint was saved, run the same command to continue.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+
+from .engine import NonFiniteLoss, Preempted, RunDirConflict, TrainConfig
+from .engine.dist import shutdown
+from .state_dicts import StateDictMismatch
+
+EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_PREEMPTED = 2, 3, 75
+
+
+class UserError(RuntimeError):
+    """A mistake in the command line or the files it names; the message says how to fix it."""
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("engine")
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    g.add_argument("--num_workers", type=int, default=8, help="data-loader processes per rank")
+    g.add_argument("--seed", type=int, default=0, help="base seed; rank r uses seed + r")
+    g.add_argument("--save_dir", default="save", help="root of all run folders")
+    g.add_argument("--eval_every", type=int, default=1, help="evaluate every N epochs (and after the last)")
+    g.add_argument("--save_every_steps", type=int, default=0, help="also checkpoint every N steps (0: per epoch only)")
+    g.add_argument("--keep_last", type=int, default=2, help="checkpoints kept in <run>/checkpoints")
+    g.add_argument("--log_every", type=int, default=50, help="log training losses every N steps")
+    g.add_argument("--resume_mode", default="auto", choices=["auto", "resume", "overwrite"],
+                   help="a run folder holding another configuration: refuse (auto), continue it (resume) "
+                        "or delete it first (overwrite); the same configuration always resumes")
+    g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
+    g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
+    g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
+    g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
+
+
+def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfig:
+    """Engine settings from the shared flags plus the script's optimiser/schedule choices."""
+    return TrainConfig(run_dir=run_dir, seed=args.seed, eval_every=args.eval_every,
+                       save_every_steps=args.save_every_steps, keep_last=args.keep_last, log_every=args.log_every,
+                       amp=args.amp, sync_bn=args.sync_bn, max_nonfinite=args.max_nonfinite, **method)
+
+
+def run_name(*parts: object) -> str:
+    """Folder-safe run name: parts joined by '_', no ':' or '/' in it."""
+    name = "_".join(str(p) for p in parts if p not in (None, ""))
+    return name.replace(":", "-").replace("/", "-").replace(" ", "")
+
+
+def main_guard(main: Callable[[], object]) -> None:
+    """Run ``main`` and map expected failures to a clear message and exit code."""
+    try:
+        main()
+    except Preempted as err:
+        print(f"pre-empted: {err}", file=sys.stderr)
+        shutdown()
+        sys.exit(EXIT_PREEMPTED)
+    except NonFiniteLoss as err:
+        print(f"error: {err}", file=sys.stderr)
+        shutdown()
+        sys.exit(EXIT_NONFINITE)
+    except (UserError, RunDirConflict, StateDictMismatch, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        if "--debug" in sys.argv:
+            traceback.print_exc()
+        shutdown()
+        sys.exit(EXIT_BAD_INPUT)
+    shutdown()

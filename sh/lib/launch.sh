@@ -1,0 +1,50 @@
+# Shared launcher plumbing, sourced by every training/eval launcher of both trees.
+#
+# Environment overrides (all optional):
+#   GPUS         processes per node (default: the number of visible CUDA GPUs, or 1)
+#   NNODES       number of nodes (default: SLURM_NNODES or 1)
+#   NODE_RANK    this node's rank (default: SLURM_NODEID or 0)
+#   MASTER_ADDR  rank-0 host (default: first host of SLURM_JOB_NODELIST, or 127.0.0.1)
+#   MASTER_PORT  rendezvous port (default: 29500 + SLURM_JOB_ID % 1000, or 29500)
+#   DATA_ROOT    data folder;  EPOCHS  overrides every stage's epochs (smoke runs)
+#   EXTRA_ARGS   appended to every python command (e.g. "--device cpu --num_workers 0")
+#   PYTHON       interpreter (default: the repository's .venv, else python3)
+# Submitted with sbatch on several nodes, the launcher re-runs itself once per node with srun.
+
+GENDD_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+if [[ -z "${PYTHON:-}" ]]; then
+  if [[ -x "$GENDD_REPO/.venv/bin/python" ]]; then PYTHON="$GENDD_REPO/.venv/bin/python"; else PYTHON=python3; fi
+fi
+if [[ -z "${GPUS:-}" ]]; then
+  GPUS=$("$PYTHON" -c 'import torch; print(max(1, torch.cuda.device_count()))' 2>/dev/null || echo 1)
+fi
+NNODES="${NNODES:-${SLURM_NNODES:-1}}"
+NODE_RANK="${NODE_RANK:-${SLURM_NODEID:-0}}"
+if [[ -z "${MASTER_ADDR:-}" ]]; then
+  if [[ -n "${SLURM_JOB_NODELIST:-}" ]] && command -v scontrol >/dev/null; then
+    MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
+  else
+    MASTER_ADDR=127.0.0.1
+  fi
+fi
+MASTER_PORT="${MASTER_PORT:-$((29500 + ${SLURM_JOB_ID:-0} % 1000))}"
+EXTRA_ARGS="${EXTRA_ARGS:-}"
+
+# sbatch on several nodes runs the batch script on the first node only: fan out with srun.
+if [[ -n "${SLURM_JOB_ID:-}" && -z "${SLURM_STEP_ID:-}" && "$NNODES" -gt 1 ]] && command -v srun >/dev/null; then
+  exec srun --ntasks-per-node=1 --nodes="$NNODES" bash "$0" "$@"
+fi
+
+# launch SCRIPT ARGS...: plain python for one process, torchrun for several.
+launch() {
+  local script="$1"; shift
+  if (( GPUS * NNODES > 1 )); then
+    echo "[launch] torchrun: $NNODES node(s) x $GPUS process(es), node $NODE_RANK, master $MASTER_ADDR:$MASTER_PORT"
+    # shellcheck disable=SC2086
+    "$PYTHON" -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" --nproc_per_node="$GPUS" \
+      --master_addr="$MASTER_ADDR" --master_port="$MASTER_PORT" "$script" "$@" $EXTRA_ARGS
+  else
+    # shellcheck disable=SC2086
+    "$PYTHON" "$script" "$@" $EXTRA_ARGS
+  fi
+}
