@@ -1,16 +1,14 @@
 """Baselines on CIFAR: the student alone, KD, DKD or IKL-KD (``--distill``), SPEC §4.
 
-SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210 (scaled with
---epochs); lr 0.05 (0.01 for MobileNet/ShuffleNet students — set it in the launcher).
+SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for MobileNet/ShuffleNet students — set it in the launcher).
 """
 import os
 
-from gendd.cli import UserError, main_guard, run_name, train_config
+from gendd.cli import UserError, epoch_list, main_guard, run_name, train_config
 from gendd.distillers import build as build_distiller
 from gendd.engine import RunLogger, fit, init_distributed
 from gendd_cifar.common import add_teacher_args, base_parser, build_data, final_test, start_run, teacher_from_args
 from gendd_cifar.models import build_model
-from train_teacher import milestones
 
 METHODS = ("vanilla", "kd", "dkd", "ikl")
 
@@ -69,7 +67,7 @@ def main():
     distiller = build_distiller(args.distill, student, teacher, **method_kwargs(args))
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
-                       milestones=milestones(args.lr_decay_epochs, args.epochs))
+                       milestones=epoch_list(args.lr_decay_epochs))
     if args.dry_run:
         logger.info(f"dry run: {args.distill} distiller built ({type(distiller).__name__}), stopping before training")
         return

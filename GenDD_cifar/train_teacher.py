@@ -1,12 +1,12 @@
 """Train a CIFAR teacher (or any zoo model) from scratch with cross-entropy.
 
-SGD (momentum 0.9), lr ×0.1 at epochs 150/180/210 (scaled with --epochs); the result is
+SGD (momentum 0.9), lr ×0.1 at epochs 150/180/210 (--lr_decay_epochs); the result is
 also exported in the public RepDistiller layout as
 ``<run>/<model>_vanilla/ckpt_epoch_<epochs>.pth`` so it loads wherever the public teachers do.
 """
 import os
 
-from gendd.cli import main_guard, run_name, train_config
+from gendd.cli import epoch_list, main_guard, run_name, train_config
 from gendd.distillers import build as build_distiller
 from gendd.engine import fit, init_distributed
 from gendd_cifar.common import base_parser, build_data, final_test, start_run
@@ -21,13 +21,8 @@ def parse():
     p.add_argument("--learning_rate", type=float, default=0.05)
     p.add_argument("--weight_decay", type=float, default=5e-4)
     p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--lr_decay_epochs", default="150,180,210", help="epochs (of 240) where the lr is ×0.1; "
-                   "scaled proportionally when --epochs differs")
+    p.add_argument("--lr_decay_epochs", default="150,180,210", help="epochs where the lr is multiplied by 0.1")
     return p.parse_args()
-
-
-def milestones(spec: str, epochs: int) -> tuple[int, ...]:
-    return tuple(round(int(m) * epochs / 240) for m in spec.split(",") if m)
 
 
 def main():
@@ -40,7 +35,7 @@ def main():
     distiller = build_distiller("vanilla", model)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
-                       milestones=milestones(args.lr_decay_epochs, args.epochs))
+                       milestones=epoch_list(args.lr_decay_epochs))
     if args.dry_run:
         logger.info("dry run: every piece built, stopping before training")
         return

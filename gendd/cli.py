@@ -52,6 +52,14 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
                        amp=args.amp, sync_bn=args.sync_bn, max_nonfinite=args.max_nonfinite, **method)
 
 
+def epoch_list(spec: str) -> tuple[int, ...]:
+    """'150,180,210' -> (150, 180, 210); an empty string gives ()."""
+    try:
+        return tuple(int(m) for m in spec.split(",") if m.strip())
+    except ValueError as err:
+        raise UserError(f"expected comma-separated epochs like '150,180,210', got {spec!r}") from err
+
+
 def run_name(*parts: object) -> str:
     """Folder-safe run name: parts joined by '_', no ':' or '/' in it."""
     name = "_".join(str(p) for p in parts if p not in (None, ""))

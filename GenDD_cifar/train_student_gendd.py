@@ -1,0 +1,91 @@
+"""GenDD stage 2 on CIFAR: the student's feature conditions a diffusion head that learns
+to generate the teacher's feature (SPEC §3). Also ``--evaluate``: sampled and probe
+accuracy of a checkpoint (this project's or the reference implementation's)."""
+import json
+import os
+
+from gendd.cli import UserError, main_guard, run_name
+from gendd.engine import RunLogger, evaluate, fit, init_distributed
+from gendd.gendd_cli import (add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config,
+                             load_gendd_weights, load_pretrained_student)
+from gendd_cifar.common import add_teacher_args, base_parser, build_data, final_test, start_run, teacher_from_args
+from gendd_cifar.models import build_model
+from gendd_cifar.teachers import infer_arch
+from train_student_pretrain import stage1_run_dir
+
+
+def parse():
+    p = base_parser(__doc__)
+    add_teacher_args(p)
+    p.set_defaults(path_t="")
+    p.add_argument("--model_s", default="resnet8x4")
+    p.add_argument("--epochs", type=int, default=240)
+    p.add_argument("--learning_rate", type=float, default=1e-3)
+    p.add_argument("--weight_decay", type=float, default=5e-2)
+    add_gendd_args(p)
+    return p.parse_args()
+
+
+def run_dir_of(args) -> str:
+    t_name = args.arch_t or (infer_arch(args.path_t) if args.path_t else None) or "teacher"
+    return os.path.join(args.save_dir, "student_gendd",
+                        run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
+
+
+def pretrain_path(args) -> str:
+    if args.path_pretrain != "auto":
+        return args.path_pretrain
+    path = os.path.join(stage1_run_dir(args), "final.pth")
+    if not os.path.isfile(path) and not args.dry_run:
+        raise UserError(f"--path_pretrain auto: no finished stage-1 run at {path}; run train_student_pretrain.py "
+                        f"with the same --model_s/--path_t/--dataset/--trial/--save_dir first")
+    return path
+
+
+def evaluate_only(args, env, data, student, teacher, run_dir):
+    """Sampled and probe accuracy of --resume (default: the run's final.pth) on the test set."""
+    path = args.resume or os.path.join(run_dir, "final.pth")
+    distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
+    load_gendd_weights(distiller, path)
+    result = evaluate(distiller.to(env.device), data.test, env.device)
+    result["settings"] = vars(distiller.sampling)
+    tag = f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
+    out = os.path.join(os.path.dirname(os.path.abspath(path)), tag + ".json")
+    if env.is_main:
+        with open(out, "w") as fh:
+            json.dump(result, fh, indent=2)
+        print(json.dumps(result, indent=2))
+    return result
+
+
+def main():
+    args = parse()
+    env = init_distributed(args.device)
+    run_dir = run_dir_of(args)
+    data = build_data(args, env)
+    student = build_model(args.model_s, data.sets.num_classes)
+    if args.evaluate:
+        teacher = teacher_from_args(args, env, None, RunLogger(run_dir, False))[0] if args.path_t else None
+        return evaluate_only(args, env, data, student, teacher, run_dir)
+    if not args.path_t:
+        raise UserError("training needs the teacher: pass --path_t")
+    logger = start_run(args, env, run_dir)
+    teacher, _ = teacher_from_args(args, env, data, logger)
+    if args.path_pretrain:
+        path = pretrain_path(args)
+        if os.path.isfile(path):
+            load_pretrained_student(student, path)
+            logger.info(f"student starts from stage 1: {path}")
+    distiller = build_gendd(args, student, teacher)
+    if args.resume:
+        load_gendd_weights(distiller, args.resume)
+    cfg = gendd_train_config(args, run_dir, args.epochs)
+    if args.dry_run:
+        logger.info("dry run: GenDD distiller built, stopping before training")
+        return
+    fit(distiller, data.source, data.eval, cfg, env)
+    final_test(distiller, data, env, run_dir, logger)
+
+
+if __name__ == "__main__":
+    main_guard(main)

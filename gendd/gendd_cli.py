@@ -1,0 +1,95 @@
+"""GenDD's command-line flags and their translation into a distiller, a training
+configuration and sampling settings: shared by the CIFAR and ImageNet stage-2 scripts
+(each tree only changes defaults with ``parser.set_defaults``)."""
+from __future__ import annotations
+
+import argparse
+
+from torch import nn
+
+from .cli import UserError, epoch_list, train_config
+from .distillers.gendd import SAMPLERS, GenDD, SamplingSettings
+from .distillers.gendd_pretrain import student_state_from_pretrain
+from .engine import TrainConfig
+from .state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
+
+
+def add_gendd_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("GenDD")
+    g.add_argument("--smooth", type=float, default=0.9, help="λ: contraction of the target toward the class centre")
+    g.add_argument("--diffusion_batch_mul", type=int, default=30, help="M: repeats of every token per step")
+    g.add_argument("--token_dim", type=int, default=64, help="numbers per token (teacher dim must divide by it)")
+    g.add_argument("--cond_drop_prob", type=float, default=0.2, help="condition dropout for classifier-free guidance")
+    g.add_argument("--beta", type=float, default=1.0, help="feature mixup Beta(β, β); 0 disables it")
+    g.add_argument("--width", type=int, default=1024, help="diffusion head width")
+    g.add_argument("--depth", type=int, default=3, help="diffusion head residual blocks")
+    g.add_argument("--beta2_min", type=float, default=0.95, help="AdamW β2 rises from this to 0.999 (cosine)")
+    g.add_argument("--warmup_epochs", type=float, default=50)
+    g.add_argument("--cos", action="store_true", help="half-cosine lr decay to --min_lr instead of step decay")
+    g.add_argument("--min_lr", type=float, default=0.0)
+    g.add_argument("--lr_decay_epochs", default="150,180,210", help="step decay epochs (×0.1), without --cos")
+    g.add_argument("--path_pretrain", default="", help="stage-1 result to start the student from "
+                   "('auto': the stage-1 run of the same pair and trial under --save_dir)")
+    g.add_argument("--resume", default="", help="GenDD weights (this project's or the reference's) to evaluate "
+                   "with --evaluate, or to start training from")
+    g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
+    s = p.add_argument_group("sampling")
+    s.add_argument("--num_sampling", type=int, default=1, help="S: draws averaged per image (0: probe only)")
+    s.add_argument("--sampler", default="ancestral", choices=SAMPLERS)
+    s.add_argument("--sampling_steps", type=int, default=100, help="K: respaced reverse-diffusion steps")
+    s.add_argument("--cfg_scale", type=float, default=2.0, help="classifier-free guidance scale")
+    s.add_argument("--temperature", type=float, default=1.0, help="ancestral sampling noise temperature")
+    s.add_argument("--eta", type=float, default=0.0, help="DDIM η (0: deterministic)")
+
+
+def sampling_from_args(args) -> SamplingSettings:
+    return SamplingSettings(num_sampling=args.num_sampling, steps=args.sampling_steps, cfg_scale=args.cfg_scale,
+                            sampler=args.sampler, temperature=args.temperature, eta=args.eta)
+
+
+def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
+                teacher_fc: tuple[int, int] | None = None) -> GenDD:
+    try:
+        return GenDD(student, teacher, teacher_fc=teacher_fc, smooth=args.smooth, token_dim=args.token_dim,
+                     diffusion_batch_mul=args.diffusion_batch_mul, cond_drop_prob=args.cond_drop_prob,
+                     mixup_beta=args.beta, width=args.width, depth=args.depth, sampling=sampling_from_args(args))
+    except ValueError as err:
+        raise UserError(str(err)) from err
+
+
+def gendd_train_config(args, run_dir: str, epochs: int) -> TrainConfig:
+    """AdamW (wd 0 on the head via the distiller's groups), β2 cosine, warm-up then step or cosine decay."""
+    headline = "sampled_top1" if args.num_sampling > 0 else "probe_top1"
+    return train_config(args, run_dir, epochs=epochs, lr=args.learning_rate, optimizer="adamw",
+                        weight_decay=args.weight_decay, betas=(0.9, 0.999), beta2_min=args.beta2_min,
+                        lr_schedule="cosine" if args.cos else "step", milestones=epoch_list(args.lr_decay_epochs),
+                        warmup_epochs=args.warmup_epochs, min_lr=args.min_lr, headline=headline)
+
+
+def load_pretrained_student(student: nn.Module, path: str) -> None:
+    """Start stage 2 from the stage-1 backbone (its proj is discarded)."""
+    load_state_dict_strict(student, student_state_from_pretrain(path), what=f"stage-1 file {path!r}",
+                           hint="this stage-1 file was written for another student: pass the stage-1 run "
+                                "of this --model_s")
+
+
+def checkpoint_teacher_fc(path: str) -> tuple[int, int]:
+    """(num_classes, Dt) of the teacher layer stored in a GenDD checkpoint (ours or the reference's)."""
+    sd = strip_prefix(unwrap(read_checkpoint(path)))
+    for key in ("teacher_fc.weight", "classifier.weight", "cls_centers"):
+        if key in sd:
+            return tuple(sd[key].shape)
+    raise UserError(f"{path!r} holds no teacher classifier (teacher_fc.weight / classifier.weight): "
+                    f"is it a GenDD stage-2 checkpoint?")
+
+
+def load_gendd_weights(distiller: GenDD, path: str) -> None:
+    """Load GenDD weights written by this project (``student.*`` keys) or by the reference
+    implementation (``model.*``, ``diffloss.net.*``, ...), strictly."""
+    obj = read_checkpoint(path)
+    sd = strip_prefix(unwrap(obj))
+    if any(k.startswith("student.") for k in sd):
+        load_state_dict_strict(distiller, sd, what=f"GenDD checkpoint {path!r}")
+        return
+    from .reference import load_reference_checkpoint
+    load_reference_checkpoint(distiller, obj)
