@@ -15,8 +15,8 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .engine import NonFiniteLoss, Preempted, RunDirConflict, TrainConfig
-from .engine.dist import shutdown
+from .engine import NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, prepare_run_dir
+from .engine.dist import DistEnv, shutdown
 from .state_dicts import StateDictMismatch
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_PREEMPTED = 2, 3, 75
@@ -50,6 +50,14 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
     return TrainConfig(run_dir=run_dir, seed=args.seed, eval_every=args.eval_every,
                        save_every_steps=args.save_every_steps, keep_last=args.keep_last, log_every=args.log_every,
                        amp=args.amp, sync_bn=args.sync_bn, max_nonfinite=args.max_nonfinite, **method)
+
+
+def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:
+    """Claim ``run_dir`` for this configuration (see ``prepare_run_dir``) and open its logger."""
+    prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
+    logger = RunLogger(run_dir, enabled=env.is_main)
+    logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
+    return logger
 
 
 def epoch_list(spec: str) -> tuple[int, ...]:

@@ -33,6 +33,10 @@ def add_gendd_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resume", default="", help="GenDD weights (this project's or the reference's) to evaluate "
                    "with --evaluate, or to start training from")
     g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
+    add_sampling_args(p)
+
+
+def add_sampling_args(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("sampling")
     s.add_argument("--num_sampling", type=int, default=1, help="S: draws averaged per image (0: probe only)")
     s.add_argument("--sampler", default="ancestral", choices=SAMPLERS)
@@ -48,11 +52,12 @@ def sampling_from_args(args) -> SamplingSettings:
 
 
 def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
-                teacher_fc: tuple[int, int] | None = None) -> GenDD:
+                teacher_fc: tuple[int, int] | None = None, cls: type[GenDD] = GenDD) -> GenDD:
+    """``cls`` (GenDD or a subclass taking the same arguments) built from the GenDD flags."""
     try:
-        return GenDD(student, teacher, teacher_fc=teacher_fc, smooth=args.smooth, token_dim=args.token_dim,
-                     diffusion_batch_mul=args.diffusion_batch_mul, cond_drop_prob=args.cond_drop_prob,
-                     mixup_beta=args.beta, width=args.width, depth=args.depth, sampling=sampling_from_args(args))
+        return cls(student, teacher, teacher_fc=teacher_fc, smooth=args.smooth, token_dim=args.token_dim,
+                   diffusion_batch_mul=args.diffusion_batch_mul, cond_drop_prob=args.cond_drop_prob,
+                   mixup_beta=args.beta, width=args.width, depth=args.depth, sampling=sampling_from_args(args))
     except ValueError as err:
         raise UserError(str(err)) from err
 

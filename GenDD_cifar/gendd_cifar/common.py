@@ -65,6 +65,9 @@ def teacher_from_args(args, env: DistEnv, data: Data | None, logger: RunLogger) 
     if data is not None and not args.skip_teacher_eval:
         acc = evaluate(teacher, data.test, env.device)
         logger.info(f"teacher {arch} ({args.path_t}): test top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
+        if env.is_main:
+            with open(os.path.join(logger.run_dir, "teacher.json"), "w") as fh:
+                json.dump({"arch": arch, "path": args.path_t, **acc}, fh, indent=2)
     return teacher, arch
 
 
