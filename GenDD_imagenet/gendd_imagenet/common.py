@@ -1,0 +1,185 @@
+"""What every ImageNet-tree script shares: data flags and loaders (ImageNet ImageFolder,
+CC3M shards, ImageNet-LT lists), teacher loading with its accuracy report, run folders.
+
+Data kinds: "imagenet" (train/ and val/ under --data), "cc3m" (label-free training on
+--train_shards, evaluation on ImageNet val under --data) and "lt" (ImageNet-LT list files,
+image paths relative to --data). The class count always comes from the data.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gendd.cli import UserError, add_engine_args, run_name
+from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate
+
+from .batches import MixedSource, Unlabelled
+from .data import (CC3MSource, ImageNetLT, MixupCutmix, class_counts, eval_transform, image_folder, imagenet_folders,
+                   read_list, recipe_train_transform, train_transform)
+from .models import BEIT_TAGS, TORCHVISION_WEIGHTS, build_model
+from .teachers import load_teacher
+
+RECIPES = ("none", "A1", "A2")
+DATA_TAGS = {"imagenet": "imagenet", "cc3m": "cc3m", "lt": "imagenet_lt"}
+
+
+def base_parser(description: str, kind: str) -> argparse.ArgumentParser:
+    """Data and engine flags for a script training on data ``kind`` (imagenet, cc3m or lt)."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("data")
+    g.add_argument("--data", default="./data/imagenet", help="ImageNet root holding train/ and val/ class folders"
+                   + (" (the images of the LT list files)" if kind == "lt" else ""))
+    if kind == "cc3m":
+        g.add_argument("--train_shards", default="./data/cc3m/{00000..00331}.tar",
+                       help="CC3M webdataset shards (img2dataset layout), a brace pattern")
+        g.add_argument("--iterations_per_epoch", type=int, default=5500, help="steps per CC3M epoch")
+        g.add_argument("--shuffle_buffer", type=int, default=1000, help="samples in each reader's shuffle buffer")
+    if kind == "lt":
+        g.add_argument("--lt_train_list", default="./data/ImageNet_LT/ImageNet_LT_train.txt")
+        g.add_argument("--lt_val_list", default="./data/ImageNet_LT/ImageNet_LT_test.txt")
+    g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
+    g.add_argument("--eval_batch_size", type=int, default=100, help="per-process evaluation batch size")
+    g.add_argument("--image_size", type=int, default=224, help="training/evaluation crop size")
+    g.add_argument("--crop_scale", type=float, default=0.08, help="RandomResizedCrop scale lower bound")
+    g.add_argument("--recipe", default="none", choices=RECIPES,
+                   help="A1/A2: RandAugment + Mixup/CutMix (+ label smoothing for A1) with mixed soft targets")
+    g.add_argument("--trial", default="0", help="run name suffix")
+    g.add_argument("--results_table", default="", help="with --evaluate: add or refresh this run's row in "
+                   "this Markdown table (e.g. results/imagenet.md)")
+    add_engine_args(p)
+    p.set_defaults(data_kind=kind)
+    return p
+
+
+def add_teacher_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    t = p.add_argument_group("teacher")
+    t.add_argument("--arch_t", required=required, help="teacher architecture, e.g. resnet34, beitv2_large_patch16_224")
+    t.add_argument("--path_t", default="torchvision",
+                   help="teacher weights: 'torchvision' (IMAGENET1K_V1), 'timm:<model name>' or a local file")
+    t.add_argument("--skip_teacher_eval", action="store_true", help="do not print the teacher's val accuracy")
+
+
+@dataclass
+class Data:
+    val: torch.utils.data.DataLoader
+    num_classes: int
+    source: object | None = None              # training batch source; None when only evaluating
+    train_counts: torch.Tensor | None = None  # ImageNet-LT: training images per class (shot groups)
+
+
+def build_data(args, env: DistEnv, train: bool = True) -> Data:
+    """Validation loader (every image once across ranks) and, with ``train``, the batch source."""
+    try:
+        return _build_data(args, env, train)
+    except ValueError as err:
+        raise UserError(str(err)) from err
+
+
+def _build_data(args, env: DistEnv, train: bool) -> Data:
+    kind, size = args.data_kind, args.image_size
+    if args.recipe != "none" and kind == "cc3m":
+        raise ValueError("--recipe mixes labels, but CC3M training has none: use --recipe none")
+    val_tf, train_tf = eval_transform(size), _train_transform(args)
+    counts = None
+    if kind == "lt":
+        train_list = read_list(args.lt_train_list)
+        num_classes = max(label for _, label in train_list) + 1
+        counts = class_counts([label for _, label in train_list], num_classes)
+        val = ImageNetLT(args.data, args.lt_val_list, val_tf, num_classes=num_classes)
+        train_set = ImageNetLT(args.data, args.lt_train_list, train_tf) if train else None
+    elif kind == "imagenet" and train:
+        train_set, val = imagenet_folders(args.data, train_tf, val_tf)
+        num_classes = len(val.classes)
+    else:
+        train_set, val = None, image_folder(args.data, "val", val_tf)
+        num_classes = len(val.classes)
+    pin = env.device.type == "cuda"
+    data = Data(eval_loader(val, args.eval_batch_size, env.rank, env.world_size, args.num_workers, pin),
+                num_classes, train_counts=counts)
+    if train:
+        data.source = _train_source(args, env, train_set, train_tf, num_classes, pin)
+    return data
+
+
+def _train_transform(args):
+    scale = (args.crop_scale, 1.0)
+    if args.recipe == "none":
+        return train_transform(args.image_size, scale)
+    return recipe_train_transform(args.recipe, args.image_size, scale)
+
+
+def _train_source(args, env: DistEnv, train_set, train_tf, num_classes: int, pin: bool):
+    if args.data_kind == "cc3m":
+        return Unlabelled(CC3MSource(args.train_shards, train_tf, args.batch_size, args.iterations_per_epoch,
+                                     args.seed, env.rank, env.world_size, args.num_workers, args.shuffle_buffer, pin))
+    mixing = args.recipe != "none"
+    if mixing and args.batch_size % 2:
+        raise ValueError(f"--recipe {args.recipe} mixes pairs of images: use an even --batch_size, "
+                         f"got {args.batch_size}")
+    source = DatasetSource(train_set, args.batch_size, args.seed, env.rank, env.world_size, args.num_workers, pin,
+                           drop_last=mixing)
+    return MixedSource(source, MixupCutmix.for_recipe(args.recipe, num_classes)) if mixing else source
+
+
+# ---------------------------------------------------------------- teachers
+
+
+def is_remote(spec: str) -> bool:
+    return spec == "torchvision" or spec.startswith("timm:")
+
+
+def teacher_from_args(args, env: DistEnv, data: Data, logger: RunLogger) -> nn.Module:
+    """The frozen teacher named by --arch_t/--path_t, its val accuracy logged (unless skipped).
+
+    A dry run does not download: torchvision/timm teachers are built on the meta device
+    (shapes only) after the same checks a real load makes; local files load for real."""
+    if args.dry_run and is_remote(args.path_t):
+        logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
+        return shapes_only_teacher(args.path_t, args.arch_t, data.num_classes)
+    try:
+        teacher = load_teacher(args.path_t, args.arch_t, num_classes=data.num_classes)
+    except (ValueError, RuntimeError) as err:
+        raise UserError(f"cannot load the teacher {args.arch_t} from {args.path_t!r}: {err}") from err
+    teacher = teacher.to(env.device)
+    if not (args.skip_teacher_eval or args.dry_run):
+        acc = evaluate(teacher, data.val, env.device)
+        logger.info(f"teacher {args.arch_t} ({args.path_t}): val top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
+    return teacher
+
+
+def shapes_only_teacher(spec: str, arch: str, num_classes: int) -> nn.Module:
+    known = TORCHVISION_WEIGHTS if spec == "torchvision" else BEIT_TAGS
+    name = arch if spec == "torchvision" else spec[len("timm:"):].partition(".")[0]
+    if name != arch or arch not in known:
+        raise UserError(f"teacher spec {spec!r} does not provide {arch!r} (it offers {sorted(known)})")
+    if num_classes != 1000:
+        raise UserError(f"{spec!r} weights have 1000 classes but the data has {num_classes}: pass a local teacher file")
+    with torch.device("meta"):
+        return build_model(arch, num_classes).eval().requires_grad_(False)
+
+
+def teacher_kwargs(teacher: nn.Module) -> dict:
+    """GenDD's stages copy the teacher's fc; a shapes-only (meta) teacher gives its shape instead."""
+    if teacher.fc.weight.is_meta:
+        return {"teacher": None, "teacher_fc": tuple(teacher.fc.weight.shape)}
+    return {"teacher": teacher}
+
+
+# ---------------------------------------------------------------- run folders
+
+
+def run_dir_of(args, kind: str) -> str:
+    """<save_dir>/<kind>/S-<student>_T-<teacher>_<data>[_<recipe>]_trial_<trial>."""
+    recipe = args.recipe if args.recipe != "none" else ""
+    teacher = getattr(args, "arch_t", None)
+    return os.path.join(args.save_dir, kind, run_name(f"S-{args.model_s}", f"T-{teacher}" if teacher else "",
+                                                      DATA_TAGS[args.data_kind], recipe, "trial", args.trial))
+
+
+def stage1_run_dir(args) -> str:
+    """The GenDD stage-1 run of the same pair, data, recipe and trial."""
+    return run_dir_of(args, "gendd_pretrain")

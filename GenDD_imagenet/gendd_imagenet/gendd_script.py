@@ -1,0 +1,78 @@
+"""The body of the three ImageNet-tree GenDD scripts (supervised ImageNet, label-free CC3M,
+ImageNet-LT): ImageNet defaults for the shared GenDD flags, training, and ``--evaluate``.
+
+ImageNet defaults (SPEC §3-4): AdamW lr 2e-3, wd 2e-2, 100 epochs, warm-up 10 then a
+half-cosine to min_lr 1e-6 (``--no_cos``: step decay instead), β2 from 0.96, M = 10,
+RandomResizedCrop(0.6-1), K = 64 sampling steps.
+"""
+from __future__ import annotations
+
+import os
+
+from gendd.cli import UserError, start_run
+from gendd.distillers.gendd import GenDD
+from gendd.engine import fit, init_distributed
+from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights, load_pretrained_student
+
+from .common import build_data, run_dir_of, stage1_run_dir, teacher_from_args, teacher_kwargs
+from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval, setting_of
+from .models import build_model
+
+
+def add_imagenet_gendd_args(p) -> None:
+    p.add_argument("--model_s", default="resnet18")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--learning_rate", type=float, default=2e-3)
+    p.add_argument("--weight_decay", type=float, default=2e-2)
+    add_gendd_args(p)
+    p.add_argument("--no_cos", dest="cos", action="store_false", help="step decay at --lr_decay_epochs, not cosine")
+    p.set_defaults(cos=True, warmup_epochs=10, min_lr=1e-6, beta2_min=0.96, diffusion_batch_mul=10, crop_scale=0.6,
+                   sampling_steps=64, lr_decay_epochs="30,60,90")
+
+
+def sampling_tag(args) -> str:
+    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
+
+
+def pretrain_path(args) -> str:
+    if args.path_pretrain != "auto":
+        return args.path_pretrain
+    path = os.path.join(stage1_run_dir(args), "final.pth")
+    if not os.path.isfile(path) and not args.dry_run:
+        raise UserError(f"--path_pretrain auto: no finished stage-1 run at {path}; run main_gendd_pretrain.py with "
+                        f"the same --model_s/--arch_t/--recipe/--trial/--save_dir first")
+    return path
+
+
+def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
+    """Train GenDD (``cls``) into <save_dir>/<kind>/<run>, or with --evaluate evaluate that run's
+    final.pth (or --resume)."""
+    env = init_distributed(args.device)
+    run_dir = run_dir_of(args, kind)
+    data = build_data(args, env, train=not args.evaluate)
+    student = build_model(args.model_s, data.num_classes)
+    row = {"setting": setting_of(args), "method": "GenDD", "teacher": args.arch_t, "student": args.model_s,
+           "sampling": f"{args.num_sampling}x{args.sampling_steps}"}
+    if args.evaluate:
+        path = checkpoint_to_evaluate(args, run_dir)
+        model = load_gendd_for_eval(args, student, path, data.num_classes, cls)
+        return evaluate_and_report(model, args, env, data, path, row, sampling_tag(args))
+    logger = start_run(args, env, run_dir)
+    teacher = teacher_from_args(args, env, data, logger)
+    if args.path_pretrain:
+        path = pretrain_path(args)
+        if os.path.isfile(path):
+            load_pretrained_student(student, path)
+            logger.info(f"student starts from stage 1: {path}")
+    distiller = build_gendd(args, student, cls=cls, **teacher_kwargs(teacher))
+    if args.resume:
+        load_gendd_weights(distiller, args.resume)
+        logger.info(f"GenDD weights loaded from {args.resume}")
+    cfg = gendd_train_config(args, run_dir, args.epochs)
+    if args.dry_run:
+        logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
+        return None
+    fit(distiller, data.source, data.val, cfg, env)
+    if data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
+        evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, sampling_tag(args))
+    return None

@@ -1,0 +1,32 @@
+"""GenDD without labels (CC3M, SPEC §4): λ = 0, the target is the teacher feature f_t itself.
+
+Nothing trains the student's final layer without labels (the probe needs them), so it is
+frozen: under DDP every trainable parameter then receives a gradient at every step.
+Evaluation reports the sampled path only, logits = W_t·f̂ + b_t; the untrained fc would make a
+"probe" accuracy meaningless.
+"""
+from __future__ import annotations
+
+import torch
+
+from gendd.distillers.gendd import GenDD
+
+
+class LabelFreeGenDD(GenDD):
+    def __init__(self, student, teacher=None, **kwargs):
+        super().__init__(student, teacher, **kwargs)
+        if self.smooth != 0:
+            raise ValueError(f"label-free GenDD has no class centres to contract toward: use --smooth 0, "
+                             f"got {self.smooth}")
+        if self.sampling.num_sampling < 1:
+            raise ValueError("label-free GenDD is evaluated through sampling only: use --num_sampling >= 1")
+        self.student.fc.requires_grad_(False)
+
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        if labels is not None:
+            raise ValueError("label-free GenDD got labels; feed it an unlabelled batch source")
+        return super().forward_train(images, None)
+
+    def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.projector(self.student.forward_features(images))
+        return {"sampled": self.teacher_fc(self.sample_features(z))}

@@ -1,0 +1,89 @@
+"""The results table (``results/imagenet.md``): one Markdown row per evaluated run.
+
+A row is identified by (setting, method, teacher, student, seed); evaluating the same run
+again refreshes its row, any other run adds one. Rows are kept sorted. The eval scripts call
+``upsert`` (``--results_table``); the table can also be rebuilt from their JSON reports:
+
+    python -m gendd_imagenet.results_table --table results/imagenet.md save/**/eval_*.json
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import tempfile
+
+COLUMNS = ("setting", "method", "teacher", "student", "sampled", "probe", "logits", "many / medium / few",
+           "sampling", "epochs", "seed", "checkpoint")
+KEY = ("setting", "method", "teacher", "student", "seed")
+TITLE = "# ImageNet results (top-1 %, validation set)"
+NOTE = ("sampled: teacher classifier on the mean of S sampled features (sampling = S draws x K steps); "
+        "probe: the student's linear probe; logits: the student's own classifier (baselines, teachers); "
+        "many / medium / few: ImageNet-LT shot groups of the first of those; '-': not applicable.")
+
+
+def cell(value) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value).replace("|", "/").replace("\n", " ")
+
+
+def read_rows(path: str) -> list[dict[str, str]]:
+    """The rows of an existing table (empty when there is none)."""
+    if not os.path.isfile(path):
+        return []
+    rows = []
+    with open(path) as fh:
+        lines = [line.strip() for line in fh if line.strip().startswith("|")]
+    if not lines:
+        return []
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    if tuple(header) != COLUMNS:
+        raise ValueError(f"{path!r} is not a results table of this version (columns {header}); move it away")
+    for line in lines[2:]:
+        rows.append(dict(zip(COLUMNS, (c.strip() for c in line.strip("|").split("|")))))
+    return rows
+
+
+def render(rows: list[dict[str, str]]) -> str:
+    lines = [TITLE, "", NOTE, "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(row.get(c, "-") for c in COLUMNS) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def merge(rows: list[dict[str, str]], row: dict) -> list[dict[str, str]]:
+    """``rows`` with ``row`` added, or replacing the row of the same run; sorted."""
+    new = {c: cell(row.get(c)) for c in COLUMNS}
+    kept = [r for r in rows if tuple(r[k] for k in KEY) != tuple(new[k] for k in KEY)]
+    return sorted(kept + [new], key=lambda r: tuple(r[k] for k in KEY))
+
+
+def upsert(path: str, row: dict) -> None:
+    """Add or refresh ``row`` in the table at ``path`` (atomic write, serialised by a lock file)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        text = render(merge(read_rows(path), row))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-results-", dir=folder)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="add/refresh rows of the results table from eval JSON reports")
+    p.add_argument("--table", default="results/imagenet.md")
+    p.add_argument("reports", nargs="+", help="eval_*.json files written by the --evaluate runs")
+    args = p.parse_args(argv)
+    for report in args.reports:
+        with open(report) as fh:
+            upsert(args.table, json.load(fh)["row"])
+    print(f"{args.table}: {len(read_rows(args.table))} rows")
+
+
+if __name__ == "__main__":
+    main()
