@@ -1,0 +1,142 @@
+"""GenDD stage 2: distil the teacher's feature distribution with a conditional diffusion head (SPEC §3).
+
+Train forward (images, labels) → {"diffusion", "probe_ce"}:
+  1. z = LayerNorm(f_s); the probe = student.fc(f_s.detach()) trained with (soft-target) CE;
+  2. target = (1−λ)·f_t + λ·C (C = cls_centers[y] or y·cls_centers; none without labels);
+  3. feature mixup of (z, target) when β > 0;
+  4. tokens: row r·B·N + b·N + k = token k of sample b in repeat r (M repeats);
+  5. each row's z zeroed with probability cond_drop_prob;  6. diffusion loss, mean over rows.
+Eval forward (images) → {"sampled": W_t·f̂ + b_t, "probe": student.fc(f_s)}, f̂ the mean of
+``sampling.num_sampling`` guided reverse-diffusion draws ("probe" only when it is 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..diffusion import ancestral_sample, classifier_free_guidance, cosine_diffusion, ddim_sample, start_noise
+from ..head import Denoiser
+from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
+from .base import Distiller
+from .registry import register
+from .teacher_layer import frozen_teacher_fc, student_feature_dim
+
+SAMPLERS = ("ancestral", "ddim")
+
+
+@dataclass
+class SamplingSettings:
+    """Evaluation-time sampling: S draws, K respaced steps, CFG scale s, sampler, temperature, DDIM η."""
+    num_sampling: int = 1
+    steps: int = 100
+    cfg_scale: float = 2.0
+    sampler: str = "ancestral"
+    temperature: float = 1.0
+    eta: float = 0.0
+
+    def check(self, num_timesteps: int) -> None:
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}; choose one of {SAMPLERS}")
+        if self.num_sampling < 0:
+            raise ValueError(f"num_sampling must be >= 0 (0 = probe only), got {self.num_sampling}")
+        if not 1 <= self.steps <= num_timesteps:
+            raise ValueError(f"sampling steps must be in 1..{num_timesteps}, got {self.steps}")
+
+
+@register("gendd")
+class GenDD(Distiller):
+    def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
+                 teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.0, token_dim: int = 64,
+                 diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,
+                 width: int = 1024, depth: int = 3, num_timesteps: int = 1000,
+                 sampling: SamplingSettings | None = None):
+        super().__init__(student, teacher)
+        if not 0.0 <= smooth <= 1.0 or not 0.0 <= cond_drop_prob <= 1.0:
+            raise ValueError(f"smooth ({smooth}) and cond_drop_prob ({cond_drop_prob}) must lie in [0, 1]")
+        if diffusion_batch_mul < 1:
+            raise ValueError(f"diffusion_batch_mul must be >= 1, got {diffusion_batch_mul}")
+        self.teacher_fc = frozen_teacher_fc(teacher, teacher_fc)
+        student_dim, teacher_dim = student_feature_dim(student), self.teacher_fc.in_features
+        self.num_tokens = num_tokens(teacher_dim, token_dim)
+        self.token_dim, self.smooth, self.mixup_beta = token_dim, smooth, mixup_beta
+        self.diffusion_batch_mul, self.cond_drop_prob = diffusion_batch_mul, cond_drop_prob
+        self.register_buffer("cls_centers", self.teacher_fc.weight.detach().clone())
+        self.register_buffer("token_index", torch.arange(self.num_tokens), persistent=False)
+        self.projector = nn.LayerNorm(student_dim)
+        self.head = Denoiser(student_dim, self.num_tokens, width=width, depth=depth, token_dim=token_dim)
+        self.diffusion = cosine_diffusion(num_timesteps)
+        self.sampling = sampling or SamplingSettings()
+        self._respaced = {}
+
+    # ---- training --------------------------------------------------------------------
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        f_s = self.student.forward_features(images)
+        f_t, _ = self.teacher_outputs(images)
+        target = contraction_target(f_t, labels, self.cls_centers, self.smooth)
+        z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta)
+        losses = {"diffusion": self.diffusion_loss(z, target)}
+        if labels is not None:
+            losses["probe_ce"] = F.cross_entropy(self.student.fc(f_s.detach()), labels)
+        return losses
+
+    def build_rows(self, z: torch.Tensor, target: torch.Tensor):
+        """(x0, cond, token index) rows, row r·B·N + b·N + k = (token k of target b, z_b, k)."""
+        batch, repeats = z.shape[0], self.diffusion_batch_mul
+        x0 = split_tokens(target, self.token_dim).repeat(repeats, 1)
+        cond = z.repeat_interleave(self.num_tokens, dim=0).repeat(repeats, 1)
+        index = self.token_index.repeat(batch * repeats)
+        return x0, cond, index
+
+    def drop_conditions(self, cond: torch.Tensor) -> torch.Tensor:
+        """Zero each row of z independently with probability cond_drop_prob."""
+        keep = torch.rand(cond.shape[0], device=cond.device) >= self.cond_drop_prob
+        return torch.where(keep[:, None], cond, torch.zeros_like(cond))
+
+    def diffusion_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean over all B·N·M rows of mse + vb, t uniform in 0…T−1 per row."""
+        x0, cond, index = self.build_rows(z, target)
+        cond = self.drop_conditions(cond)
+        t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
+        losses = self.diffusion.training_losses(lambda x_t, t_model: self.head(x_t, t_model, cond, index), x0, t)
+        return losses["loss"].mean()
+
+    # ---- evaluation ------------------------------------------------------------------
+    def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        f_s = self.student.forward_features(images)
+        logits = {"probe": self.student.fc(f_s)}
+        if self.sampling.num_sampling > 0:
+            logits["sampled"] = self.teacher_fc(self.sample_features(self.projector(f_s)))
+        return logits
+
+    def sampling_diffusion(self, steps: int):
+        if steps not in self._respaced:
+            self._respaced[steps] = self.diffusion.respace(steps)
+        return self._respaced[steps]
+
+    @torch.no_grad()
+    def sample_features(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """f̂ (B, Dt): the mean of S guided draws of the N tokens per sample (rows s·B·N + b·N + k)."""
+        settings = self.sampling
+        settings.check(self.diffusion.num_timesteps)
+        draws, batch = settings.num_sampling, z.shape[0]
+        cond = z.repeat_interleave(self.num_tokens, dim=0).repeat(draws, 1)
+        index = self.token_index.repeat(batch * draws)
+        model = classifier_free_guidance(self.head, cond, settings.cfg_scale, token_index=index)
+        noise = start_noise((cond.shape[0], self.token_dim), z.device, generator)
+        diffusion = self.sampling_diffusion(settings.steps)
+        if settings.sampler == "ancestral":
+            tokens = ancestral_sample(diffusion, model, noise, settings.temperature, generator)
+        else:
+            tokens = ddim_sample(diffusion, model, noise, settings.eta, generator)
+        return merge_tokens(tokens, self.num_tokens).reshape(draws, batch, -1).mean(dim=0)
+
+    # ---- optimiser -------------------------------------------------------------------
+    def param_groups(self, weight_decay: float) -> list[dict]:
+        """Weight decay 0 on the diffusion head, ``weight_decay`` on every other trainable parameter."""
+        head_ids = {id(p) for p in self.head.parameters()}
+        head = [p for p in self.head.parameters() if p.requires_grad]
+        rest = [p for p in self.parameters() if p.requires_grad and id(p) not in head_ids]
+        return [{"params": rest, "weight_decay": weight_decay}, {"params": head, "weight_decay": 0.0}]
