@@ -27,9 +27,11 @@ def parse():
 def main():
     args = parse()
     row = {"method": LABELS[args.distill], "teacher": args.arch_t}
-    run_logits(args, run_dir_of(args, args.distill), row,
-               lambda student, teacher, data: build_distiller(args.distill, student, teacher,
-                                                              **baseline_kwargs(args, args.distill)))
+
+    def distiller(student, teacher):
+        return build_distiller(args.distill, student, teacher, **baseline_kwargs(args, args.distill))
+
+    run_logits(args, run_dir_of(args, args.distill), row, distiller)
 
 
 if __name__ == "__main__":

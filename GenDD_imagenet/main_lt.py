@@ -22,7 +22,7 @@ def main():
     args = parse()
     run_dir = os.path.join(args.save_dir, "lt_teacher", run_name(args.model_s, "imagenet_lt", "trial", args.trial))
     run_logits(args, run_dir, {"method": "cross-entropy", "teacher": "-"},
-               lambda student, teacher, data: build_distiller("vanilla", student), with_teacher=False)
+               lambda student, teacher: build_distiller("vanilla", student), with_teacher=False)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ def parse():
 def main():
     args = parse()
     row = {"method": "KD (unsupervised" + (", fc trained)" if args.train_fc else ")"), "teacher": args.arch_t}
-    run_logits(args, run_dir_of(args, "unsupervised_kd" + ("_fc" if args.train_fc else "")), row,
-               lambda student, teacher, data: build_distiller("kd", student, teacher, ce_weight=0.0, kd_weight=1.0,
-                                                              temperature=args.kd_T, train_fc=args.train_fc))
+
+    def distiller(student, teacher):
+        return build_distiller("kd", student, teacher, ce_weight=0.0, kd_weight=1.0, temperature=args.kd_T,
+                               train_fc=args.train_fc)
+
+    run_logits(args, run_dir_of(args, "unsupervised_kd" + ("_fc" if args.train_fc else "")), row, distiller)
 
 
 if __name__ == "__main__":

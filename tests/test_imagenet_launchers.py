@@ -27,41 +27,44 @@ BEIT_STAGE2 = dict(RESNET_GENDD_STAGE2, beta=0.0, model_s="resnet50")
 SGD_BASELINE = dict(learning_rate=0.2, weight_decay=1e-4, epochs=100, batch_size=64, lr_decay_epochs="30,60,90",
                     lr_schedule="step", warmup_epochs=0, momentum=0.9)
 
+
+def stage1(**flags):
+    return "main_gendd_pretrain.py", "gendd_pretrain", dict(STAGE1, **flags)
+
+
+def stage2(base=RESNET_GENDD_STAGE2, **flags):
+    return "main_supervised_gendd.py", "gendd", dict(base, **flags)
+
+
+def baseline(method, **flags):
+    return "main_kd.py", method, dict(SGD_BASELINE, distill=method, kd_T=1.0, **flags)
+
+
+R50_MV, R34_R18 = dict(arch_t="resnet50", model_s="MobileNetV1"), dict(arch_t="resnet34", model_s="resnet18")
+TIMM_L, TIMM_B = f"timm:{BEIT_L}.in1k_ft_in22k_in1k", f"timm:{BEIT_B}.in1k_ft_in22k_in1k"
 # launcher -> [(script, run folder kind, expected flags)], one entry per command it runs (SPEC §4)
 DRY_RUNS = {
     "sh/imagenet_train_res50mv_gendd.sh": [
-        ("main_gendd_pretrain.py", "gendd_pretrain", dict(STAGE1, arch_t="resnet50", model_s="MobileNetV1", weight_decay=2e-2,
-                                path_t="torchvision")),
-        ("main_supervised_gendd.py", "gendd", dict(RESNET_GENDD_STAGE2, arch_t="resnet50", model_s="MobileNetV1", warmup_epochs=20))],
+        stage1(**R50_MV, weight_decay=2e-2, path_t="torchvision"), stage2(**R50_MV, warmup_epochs=20)],
     "sh/imagenet_train_beitlr50_gendd_A1.sh": [
-        ("main_gendd_pretrain.py", "gendd_pretrain", dict(STAGE1, arch_t=BEIT_L, model_s="resnet50", weight_decay=1e-2, recipe="A1",
-                                path_t=f"timm:{BEIT_L}.in1k_ft_in22k_in1k")),
-        ("main_supervised_gendd.py", "gendd", dict(BEIT_STAGE2, arch_t=BEIT_L, weight_decay=1e-2, epochs=600, recipe="A1", warmup_epochs=10))],
+        stage1(arch_t=BEIT_L, model_s="resnet50", weight_decay=1e-2, recipe="A1", path_t=TIMM_L),
+        stage2(BEIT_STAGE2, arch_t=BEIT_L, weight_decay=1e-2, epochs=600, recipe="A1", warmup_epochs=10)],
     "sh/imagenet_train_beitlr50_gendd_A2.sh": [
-        ("main_gendd_pretrain.py", "gendd_pretrain", dict(STAGE1, arch_t=BEIT_L, model_s="resnet50", weight_decay=2e-2, recipe="A2")),
-        ("main_supervised_gendd.py", "gendd", dict(BEIT_STAGE2, arch_t=BEIT_L, epochs=300, recipe="A2", warmup_epochs=10))],
+        stage1(arch_t=BEIT_L, model_s="resnet50", weight_decay=2e-2, recipe="A2", path_t=TIMM_L),
+        stage2(BEIT_STAGE2, arch_t=BEIT_L, epochs=300, recipe="A2", warmup_epochs=10)],
     "sh/imagenet_train_beitr50_gendd_A2.sh": [
-        ("main_gendd_pretrain.py", "gendd_pretrain", dict(STAGE1, arch_t=BEIT_B, model_s="resnet50", weight_decay=2e-2, recipe="A2",
-                                path_t=f"timm:{BEIT_B}.in1k_ft_in22k_in1k")),
-        ("main_supervised_gendd.py", "gendd", dict(BEIT_STAGE2, arch_t=BEIT_B, epochs=300, recipe="A2", warmup_epochs=10))],
+        stage1(arch_t=BEIT_B, model_s="resnet50", weight_decay=2e-2, recipe="A2", path_t=TIMM_B),
+        stage2(BEIT_STAGE2, arch_t=BEIT_B, epochs=300, recipe="A2", warmup_epochs=10)],
     "sh/cc3m_train_res50mv_unsupervised_gendd.sh": [
-        ("main_unsupervised_gendd.py", "unsupervised_gendd", dict(RESNET_GENDD_STAGE2, arch_t="resnet50", model_s="MobileNetV1", smooth=0.0,
-                                    warmup_epochs=10, iterations_per_epoch=5500, path_pretrain=""))],
-    "sh/imagenet_train_res34res18_kd.sh": [
-        ("main_kd.py", "kd", dict(SGD_BASELINE, distill="kd", arch_t="resnet34", model_s="resnet18", ce_weight=0.5, kd_weight=0.5,
-                    kd_T=1.0))],
-    "sh/imagenet_train_res50mv_kd.sh": [
-        ("main_kd.py", "kd", dict(SGD_BASELINE, distill="kd", arch_t="resnet50", model_s="MobileNetV1", ce_weight=0.5,
-                    kd_weight=0.5, kd_T=1.0))],
-    "sh/imagenet_train_res34res18_dkd.sh": [
-        ("main_kd.py", "dkd", dict(SGD_BASELINE, distill="dkd", arch_t="resnet34", model_s="resnet18", dkd_alpha=1.0, dkd_beta=0.5,
-                     kd_T=1.0, loss_warmup=1.0))],
-    "sh/imagenet_train_res50mv_dkd.sh": [
-        ("main_kd.py", "dkd", dict(SGD_BASELINE, distill="dkd", arch_t="resnet50", model_s="MobileNetV1", dkd_alpha=1.0,
-                     dkd_beta=2.0, kd_T=1.0, loss_warmup=1.0))],
+        ("main_unsupervised_gendd.py", "unsupervised_gendd",
+         dict(RESNET_GENDD_STAGE2, **R50_MV, smooth=0.0, warmup_epochs=10, iterations_per_epoch=5500,
+              path_pretrain=""))],
+    "sh/imagenet_train_res34res18_kd.sh": [baseline("kd", **R34_R18, ce_weight=0.5, kd_weight=0.5)],
+    "sh/imagenet_train_res50mv_kd.sh": [baseline("kd", **R50_MV, ce_weight=0.5, kd_weight=0.5)],
+    "sh/imagenet_train_res34res18_dkd.sh": [baseline("dkd", **R34_R18, dkd_alpha=1.0, dkd_beta=0.5, loss_warmup=1.0)],
+    "sh/imagenet_train_res50mv_dkd.sh": [baseline("dkd", **R50_MV, dkd_alpha=1.0, dkd_beta=2.0, loss_warmup=1.0)],
     "sh/imagenet_train_res50mv_ikl.sh": [
-        ("main_kd.py", "ikl", dict(SGD_BASELINE, distill="ikl", arch_t="resnet50", model_s="MobileNetV1", ikl_alpha=4.0,
-                     ikl_beta=1.0, ikl_T2=1.0, kd_T=1.0, ikl_gi=True))],
+        baseline("ikl", **R50_MV, ikl_alpha=4.0, ikl_beta=1.0, ikl_T2=1.0, ikl_gi=True, loss_warmup=1.0)],
 }
 SMOKE = "--device cpu --num_workers 0 --image_size 32"
 # run end to end elsewhere: the README commands, the LT launchers
@@ -155,7 +158,13 @@ def test_imagenet_ikl_baseline_trains_and_its_eval_launcher_reports_it(data, tmp
     final = torch.load(run / "final.pth", weights_only=False)
     # GI on: after 2 epochs the class prior is the per-class mean teacher softmax (rows sum to 1), not uniform
     prior = final["model"]["class_prior"]
-    assert prior.shape == (4, 4) and torch.allclose(prior.sum(1), torch.ones(4)) and not torch.allclose(prior, torch.full_like(prior, 0.25))
+    assert prior.shape == (4, 4) and torch.allclose(prior.sum(1), torch.ones(4))
+    assert not torch.allclose(prior, torch.full_like(prior, 0.25))
+    config = yaml.safe_load((run / "config.yaml").read_text())  # SPEC §4 but the smoke lr and epochs
+    assert {k: config[k] for k in ("ikl_alpha", "ikl_beta", "ikl_T2", "ikl_gi", "kd_T", "weight_decay",
+                                   "lr_decay_epochs", "batch_size")} == dict(
+        ikl_alpha=1.0, ikl_beta=0.5, ikl_T2=1.0, ikl_gi=True, kd_T=1.0, weight_decay=1e-4, lr_decay_epochs="30,60,90",
+        batch_size=4)
     report = yaml.safe_load((run / "eval.json").read_text())
     assert report["results"]["count"] == 5 and report["row"]["epochs"] == 2
     row = [line for line in table.read_text().splitlines() if "| IKL-KD |" in line]
@@ -171,6 +180,9 @@ def test_unsupervised_kd_keeps_the_student_fc_frozen_unless_asked(data, tmp_path
         for command in record_launcher(launcher, tmp_path / "rec", **env):
             run_in_process(command, monkeypatch)
     (run,) = save.glob("unsupervised_kd/*")
+    config = yaml.safe_load((run / "config.yaml").read_text())  # SPEC §4 but the smoke lr, epochs, iterations
+    assert {k: config[k] for k in ("kd_T", "lr_schedule", "warmup_epochs", "weight_decay", "train_fc")} == dict(
+        kd_T=1.0, lr_schedule="cosine", warmup_epochs=10, weight_decay=1e-4, train_fc=False)
     steps = [torch.load(p, weights_only=False) for p in sorted((run / "checkpoints").glob("step_*.pth"))]
     assert [s["global_step"] for s in steps] == [1, 2]  # exactly the configured iterations per epoch
     first, last = steps[0]["model"], steps[-1]["model"]

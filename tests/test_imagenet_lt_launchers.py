@@ -62,7 +62,8 @@ def test_lt_teacher_then_gendd_student_with_shot_groups(tmp_path, monkeypatch):
     run("sh_lt/lt_train_resnext101res18_gendd.sh", tmp_path, monkeypatch, TEACHER=teacher_path, **env)
     (student_run,) = save.glob("gendd_lt/*")
     config = yaml.safe_load((student_run / "config.yaml").read_text())
-    assert {k: config[k] for k in ("path_t", "smooth", "weight_decay", "warmup_epochs", "learning_rate", "cos")} == dict(
+    keys = ("path_t", "smooth", "weight_decay", "warmup_epochs", "learning_rate", "cos")
+    assert {k: config[k] for k in keys} == dict(
         path_t=str(teacher_path), smooth=0.0, weight_decay=0.2, warmup_epochs=20, learning_rate=2e-3, cos=True)
     run("sh_lt/lt_eval_resnext101res18_gendd.sh", tmp_path, monkeypatch, **env)
     report = json.loads((student_run / "eval_ancestral4_S5_cfg2.json").read_text())

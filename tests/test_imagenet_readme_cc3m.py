@@ -1,7 +1,8 @@
 """The README's CC3M commands, run as written from GenDD_imagenet/ in smoke mode, training under
 torchrun with 2 processes on CPU (GPUS=2):
 
-    cd GenDD_imagenet; bash sh/cc3m_train_res34res18_unsupervised_gendd.sh; bash sh/cc3m_eval_res34res18_unsupervised_gendd.sh
+    cd GenDD_imagenet; bash sh/cc3m_train_res34res18_unsupervised_gendd.sh
+    bash sh/cc3m_eval_res34res18_unsupervised_gendd.sh
 
 (That every CC3M sample of an epoch goes to exactly one rank is tested in test_imagenet_data.py.)
 """

@@ -50,7 +50,8 @@ def test_results_table_adds_rows_refreshes_the_same_run_and_sorts(tmp_path):
     results_table.upsert(table, row(sampled=72.5, epochs=101))  # the seed-0 run again: refreshed, not added
     rows = results_table.read_rows(table)
     assert [(r["setting"], r["seed"], r["sampled"], r["epochs"]) for r in rows] == [
-        ("CC3M (unsupervised)", "0", "66.90", "100"), ("ImageNet", "0", "72.50", "101"), ("ImageNet", "1", "72.10", "100")]
+        ("CC3M (unsupervised)", "0", "66.90", "100"), ("ImageNet", "0", "72.50", "101"),
+        ("ImageNet", "1", "72.10", "100")]
     assert rows[0]["probe"] == "-" and rows[1]["logits"] == "-" and rows[1]["probe"] == "72.40"
     text = (tmp_path / "results" / "imagenet.md").read_text()
     assert "| setting | method | teacher | student | sampled | probe | logits | many / medium / few |" in text

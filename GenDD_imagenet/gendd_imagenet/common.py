@@ -48,11 +48,14 @@ def base_parser(description: str, kind: str) -> argparse.ArgumentParser:
     g.add_argument("--recipe", default="none", choices=RECIPES,
                    help="A1/A2: RandAugment + Mixup/CutMix (+ label smoothing for A1) with mixed soft targets")
     g.add_argument("--trial", default="0", help="run name suffix")
-    g.add_argument("--results_table", default="", help="with --evaluate: add or refresh this run's row in "
-                   "this Markdown table (e.g. results/imagenet.md)")
     add_engine_args(p)
     p.set_defaults(data_kind=kind)
     return p
+
+
+def add_results_table_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results_table", default="", help="with --evaluate: add or refresh this run's row in this "
+                   "Markdown table (e.g. results/imagenet.md)")
 
 
 def add_teacher_args(p: argparse.ArgumentParser, required: bool = True) -> None:

@@ -14,7 +14,7 @@ from gendd.distillers.gendd import GenDD
 from gendd.engine import fit, init_distributed
 from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights, load_pretrained_student
 
-from .common import build_data, run_dir_of, stage1_run_dir, teacher_from_args, teacher_kwargs
+from .common import add_results_table_arg, build_data, run_dir_of, stage1_run_dir, teacher_from_args, teacher_kwargs
 from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval, setting_of
 from .models import build_model
 
@@ -25,6 +25,7 @@ def add_imagenet_gendd_args(p) -> None:
     p.add_argument("--learning_rate", type=float, default=2e-3)
     p.add_argument("--weight_decay", type=float, default=2e-2)
     add_gendd_args(p)
+    add_results_table_arg(p)
     p.add_argument("--no_cos", dest="cos", action="store_false", help="step decay at --lr_decay_epochs, not cosine")
     p.set_defaults(cos=True, warmup_epochs=10, min_lr=1e-6, beta2_min=0.96, diffusion_batch_mul=10, crop_scale=0.6,
                    sampling_steps=64, lr_decay_epochs="30,60,90")

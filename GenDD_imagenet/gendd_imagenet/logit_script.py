@@ -10,7 +10,7 @@ from collections.abc import Callable
 from gendd.cli import UserError, epoch_list, start_run, train_config
 from gendd.engine import fit, init_distributed
 
-from .common import Data, build_data, teacher_from_args
+from .common import Data, add_results_table_arg, build_data, teacher_from_args
 from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval, setting_of
 from .models import build_model
 
@@ -28,6 +28,7 @@ def add_sgd_args(p, lr: float, weight_decay: float, epochs: int = 100) -> None:
     g.add_argument("--resume", default="", help="with --evaluate: the checkpoint to evaluate (default: the run's "
                    "final.pth)")
     g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
+    add_results_table_arg(p)
 
 
 def sgd_config(args, run_dir: str):
@@ -38,7 +39,7 @@ def sgd_config(args, run_dir: str):
 
 
 def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_teacher: bool = True) -> None:
-    """Train ``make_distiller(student, teacher, data)`` into ``run_dir`` (``student`` is
+    """Train ``make_distiller(student, teacher)`` into ``run_dir`` (``student`` is
     ``args.model_s`` with the data's class count), or evaluate its final.pth with --evaluate."""
     env = init_distributed(args.device)
     data: Data = build_data(args, env, train=not args.evaluate)
@@ -51,7 +52,7 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
     logger = start_run(args, env, run_dir)
     teacher = teacher_from_args(args, env, data, logger) if with_teacher else None
     try:
-        distiller = make_distiller(student, teacher, data)
+        distiller = make_distiller(student, teacher)
     except ValueError as err:
         raise UserError(str(err)) from err
     cfg = sgd_config(args, run_dir)
