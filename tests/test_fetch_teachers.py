@@ -110,7 +110,7 @@ def closed_port() -> int:
 
 def run_fetch(save_dir, **env):
     """Run the real script; ``env`` entries override the sources (None removes a variable)."""
-    full = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "SAVE_DIR": str(save_dir),
+    full = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "TEACHER_DIR": str(save_dir),
             "TEACHER_ARCHIVE_URL": "", "TEACHER_ORIGIN_URL": ""}
     full.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run(["bash", str(SCRIPT)], cwd=SCRIPT.parents[1], env=full, capture_output=True,

@@ -1,20 +1,24 @@
 # GenDD on one CIFAR-100 teacher/student pair: stage 1 (student feature -> teacher classifier),
 # then stage 2 (diffusion distillation) from stage 1's result, as the reference does.
 # Sourced by sh/train_<pair>_gendd.sh after it sets the pair's hyper-parameters.
+# Extra overrides: SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models),
+# PATH_T, TRIAL, STAGE2_ARGS (appended to the stage-2 command only).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
 
 DATA_ROOT="${DATA_ROOT:-./data}"
+SAVE_DIR="${SAVE_DIR:-save}"
+TEACHER_DIR="${TEACHER_DIR:-$SAVE_DIR/models}"
 TRIAL="${TRIAL:-0}"
-PATH_T="${PATH_T:-save/models/${TEACHER}_vanilla/ckpt_epoch_240.pth}"
+PATH_T="${PATH_T:-$TEACHER_DIR/${TEACHER}_vanilla/ckpt_epoch_240.pth}"
 
-launch train_student_pretrain.py --path_t "$PATH_T" --model_s "$STUDENT" --data_root "$DATA_ROOT" \
+launch train_student_pretrain.py --path_t "$PATH_T" --model_s "$STUDENT" --data_root "$DATA_ROOT" --save_dir "$SAVE_DIR" \
   --epochs "${EPOCHS:-$PRE_EPOCHS}" --learning_rate "$PRE_LR" --weight_decay "$PRE_WD" --batch_size "$BATCH" \
   --trial "$TRIAL"
 
-launch train_student_gendd.py --path_t "$PATH_T" --model_s "$STUDENT" --path_pretrain auto --data_root "$DATA_ROOT" \
+launch train_student_gendd.py --path_t "$PATH_T" --model_s "$STUDENT" --path_pretrain auto --data_root "$DATA_ROOT" --save_dir "$SAVE_DIR" \
   --epochs "${EPOCHS:-$GENDD_EPOCHS}" --learning_rate "$LR" --weight_decay "$WD" --batch_size "$BATCH" \
   --warmup_epochs "$WARMUP" --smooth "$SMOOTH" --diffusion_batch_mul "$M" --token_dim "$TOKEN_DIM" \
   --cond_drop_prob "$COND_DROP" --beta "$BETA" --width "$WIDTH" --depth "$DEPTH" --beta2_min "$BETA2_MIN" \
-  --num_sampling "$TRAIN_NUM_SAMPLING" --trial "$TRIAL"
+  --num_sampling "$TRAIN_NUM_SAMPLING" --trial "$TRIAL" ${STAGE2_ARGS:-}

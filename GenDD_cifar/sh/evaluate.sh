@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Evaluates every finished CIFAR run under save/ and writes results/cifar100.md: GenDD runs
 # with NUM_SAMPLING draws per image (sampled and probe accuracy), baselines at their last epoch.
-# Overrides: SAVE_DIR DATASET NUM_SAMPLING SAMPLER STEPS CFG, plus launch.sh's GPUS ... EXTRA_ARGS.
+# Overrides: SAVE_DIR DATASET NUM_SAMPLING SAMPLER STEPS CFG OUT (the table; default
+# results/<dataset>.md), plus launch.sh's GPUS ... EXTRA_ARGS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
@@ -12,6 +13,7 @@ NUM_SAMPLING="${NUM_SAMPLING:-5}"
 SAMPLER="${SAMPLER:-ancestral}"
 STEPS="${STEPS:-100}"
 CFG="${CFG:-2.0}"
+OUT="${OUT:-results/$DATASET.md}"
 
 launch evaluate_runs.py --save_dir "$SAVE_DIR" --dataset "$DATASET" --num_sampling "$NUM_SAMPLING" \
-  --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG"
+  --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG" --out "$OUT"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the six CIFAR-100 teachers of the paper (resnet56, resnet110, resnet32x4, wrn_40_2,
-# vgg13, ResNet50; the public RepDistiller/CRD files) to SAVE_DIR/<arch>_vanilla/ckpt_epoch_240.pth
+# vgg13, ResNet50; the public RepDistiller/CRD files) to TEACHER_DIR/<arch>_vanilla/ckpt_epoch_240.pth
 # and checks that each one loads strictly into its architecture.
 #
 #   cd GenDD_cifar && bash sh/fetch_pretrained_teachers.sh
@@ -16,7 +16,7 @@
 #   2. TEACHER_ARCHIVE_URL: the mdistiller release archive (below); set it empty to skip it.
 #   3. TEACHER_ORIGIN_URL: the original RepDistiller base address (down since 2022); empty skips it.
 # Other environment overrides:
-#   SAVE_DIR    where the teachers go (default: GenDD_cifar/save/models)
+#   TEACHER_DIR where the teachers go (default: GenDD_cifar/save/models, where the launchers look)
 #   ONLY        a subset of the six, e.g. ONLY="resnet56 vgg13"
 #   PYTHON      interpreter (default: the repository's .venv, else python3)
 #   DOWNLOADER  curl, wget or python (default: curl, else wget, else Python's urllib)
@@ -25,7 +25,7 @@
 # <file>.corrupt and fetched again). Every download goes to <file>.part, is resumed from there
 # by the next run after an interruption, and is renamed to <file> only once it loads; a
 # download that does not load is removed. An archive downloaded from a URL goes to
-# SAVE_DIR/<12 hex digits of the URL's sha256>-<name>.tar(.part) and is removed once unpacked.
+# TEACHER_DIR/<12 hex digits of the URL's sha256>-<name>.tar(.part) and is removed once unpacked.
 # Exit status: 0 every teacher in place; 1 some could not be fetched; 2 no source could be
 # reached (this machine is offline).
 set -uo pipefail
@@ -63,11 +63,11 @@ case "$DOWNLOADER" in
   *) die "DOWNLOADER=$DOWNLOADER is not one of: curl, wget, python" ;;
 esac
 
-SAVE_DIR="${SAVE_DIR:-$CIFAR_ROOT/save/models}"
-mkdir -p "$SAVE_DIR" || die "cannot create SAVE_DIR=$SAVE_DIR"
-SAVE_DIR="$(cd "$SAVE_DIR" && pwd)"
+TEACHER_DIR="${TEACHER_DIR:-$CIFAR_ROOT/save/models}"
+mkdir -p "$TEACHER_DIR" || die "cannot create TEACHER_DIR=$TEACHER_DIR"
+TEACHER_DIR="$(cd "$TEACHER_DIR" && pwd)"
 
-dest() { echo "$SAVE_DIR/${1}_vanilla/$CKPT"; }
+dest() { echo "$TEACHER_DIR/${1}_vanilla/$CKPT"; }
 
 missing() {  # the wanted teachers whose file is not in place
   local arch
@@ -121,7 +121,7 @@ download() {  # URL PART: fetch_once, restarting from zero once when a resume is
     fetch_once "$url" "$part"; rc=$?
   fi
   [[ -f "$part" && ! -s "$part" ]] && rm -f "$part"
-  [[ $rc -ne 0 && "$(dirname "$part")" != "$SAVE_DIR" ]] && rmdir "$(dirname "$part")" 2>/dev/null
+  [[ $rc -ne 0 && "$(dirname "$part")" != "$TEACHER_DIR" ]] && rmdir "$(dirname "$part")" 2>/dev/null
   if (( rc == 2 )) && (( $(size_of "$part") > before )); then
     echo "[fetch] the transfer of $url was cut; run this script again to resume it from $part" >&2
     rc=1
@@ -172,7 +172,7 @@ archive_name() {  # URL: local name of its download, e.g. 1a2b3c4d5e6f-cifar_tea
 fetch_archive() {  # PATH_OR_URL of a .tar: unpack the missing teachers from it
   local src="$1" tarball listing parts=() arch member part downloaded=0
   if [[ "$src" == *://* ]]; then
-    tarball="$SAVE_DIR/$(archive_name "$src")"
+    tarball="$TEACHER_DIR/$(archive_name "$src")"
     if [[ -f "$tarball" ]]; then
       echo "[fetch] using the archive downloaded before: $tarball"
     else
@@ -235,7 +235,7 @@ done
 
 mapfile -t left < <(missing)
 if (( ${#left[@]} == 0 )); then
-  echo "[fetch] all ${#WANTED[@]} teachers are in place under $SAVE_DIR"
+  echo "[fetch] all ${#WANTED[@]} teachers are in place under $TEACHER_DIR"
   exit 0
 fi
 if (( UNREACHABLE > 0 && FAILED == 0 )); then
