@@ -47,7 +47,7 @@ def evaluate_only(args, env, data, student, teacher, run_dir):
     path = args.resume or os.path.join(run_dir, "final.pth")
     distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
     load_gendd_weights(distiller, path)
-    result = evaluate(distiller.to(env.device), data.test, env.device)
+    result = evaluate(distiller.to(env.device), data.test, env.device, channels_last=True)
     result["settings"] = vars(distiller.sampling)
     tag = f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
     out = os.path.join(os.path.dirname(os.path.abspath(path)), tag + ".json")

@@ -63,7 +63,7 @@ def teacher_from_args(args, env: DistEnv, data: Data | None, logger: RunLogger) 
     num_classes = data.sets.num_classes if data else 100
     teacher = load_teacher(args.path_t, arch, num_classes=num_classes).to(env.device)
     if data is not None and not args.skip_teacher_eval:
-        acc = evaluate(teacher, data.test, env.device)
+        acc = evaluate(teacher, data.test, env.device, channels_last=True)
         logger.info(f"teacher {arch} ({args.path_t}): test top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
         if env.is_main:
             with open(os.path.join(logger.run_dir, "teacher.json"), "w") as fh:
@@ -89,7 +89,7 @@ def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger,
     """Evaluate on the test set after training when checkpoints were chosen on a validation split."""
     if data.sets.eval_split == "test":
         return {}
-    result = evaluate(model, data.test, env.device)
+    result = evaluate(model, data.test, env.device, channels_last=True)
     if env.is_main:
         with open(os.path.join(run_dir, name), "w") as fh:
             json.dump(result, fh, indent=2)

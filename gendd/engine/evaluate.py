@@ -22,7 +22,7 @@ def _key(name: str, metric: str) -> str:
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, loader, device: torch.device, num_classes: int | None = None,
-             autocast=contextlib.nullcontext, progress=None) -> dict:
+             autocast=contextlib.nullcontext, channels_last: bool = False, progress=None) -> dict:
     """Top-1/top-5 accuracy (%) per read-out, plus ``count``; with ``num_classes`` also
     ``per_class`` = {name: (correct[C], total[C])} for group accuracies (ImageNet-LT)."""
     was_training = model.training
@@ -32,6 +32,8 @@ def evaluate(model: torch.nn.Module, loader, device: torch.device, num_classes: 
     count = torch.zeros((), dtype=torch.float64, device=device)
     for images, labels in loader:
         images = images.to(device, non_blocking=True)
+        if channels_last and images.dim() == 4:
+            images = images.contiguous(memory_format=torch.channels_last)
         labels = labels.to(device, non_blocking=True)
         with autocast():
             outputs = _as_dict(model(images))

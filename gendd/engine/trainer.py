@@ -63,6 +63,7 @@ class TrainConfig:
     log_every: int = 50
     headline: str = "top1"
     amp: bool = False
+    channels_last: bool = True
     sync_bn: bool = False
     max_nonfinite: int = 20
     grad_clip: float = 0.0
@@ -78,6 +79,12 @@ class Position:
     last_metrics: dict = field(default_factory=dict)
 
 
+def to_device(images: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+    """Move a batch; 4-D image batches go channels-last when asked (faster convolutions on CPU and GPU)."""
+    images = images.to(device, non_blocking=True)
+    return images.contiguous(memory_format=torch.channels_last) if channels_last and images.dim() == 4 else images
+
+
 def autocast_for(device: torch.device, enabled: bool):
     if enabled and device.type == "cuda":
         return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
@@ -90,6 +97,8 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
     logger = logger or RunLogger(cfg.run_dir, enabled=env.is_main)
     seed_everything(cfg.seed, env.rank)
     distiller = distiller.to(env.device)
+    if cfg.channels_last:
+        distiller = distiller.to(memory_format=torch.channels_last)
     if cfg.sync_bn and env.distributed:
         distiller = torch.nn.SyncBatchNorm.convert_sync_batchnorm(distiller)
     optimizer = build_optimizer(distiller.param_groups(cfg.weight_decay), cfg.optimizer, cfg.lr,
@@ -108,7 +117,7 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         while pos.epoch <= cfg.epochs:
             loop.train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
-                metrics = evaluate(distiller, eval_loader, env.device, num_classes, autocast)
+                metrics = evaluate(distiller, eval_loader, env.device, num_classes, autocast, cfg.channels_last)
                 loop.record_eval(pos, metrics)
             pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
             loop.save(pos)
@@ -172,7 +181,7 @@ class _Loop:
         """One optimisation step -> (losses, stop requested on some rank). Losses are None when
         the loss was non-finite on some rank: every rank then skips the update."""
         env = self.env
-        images = images.to(env.device, non_blocking=True)
+        images = to_device(images, env.device, self.cfg.channels_last)
         labels = labels.to(env.device, non_blocking=True) if torch.is_tensor(labels) else labels
         with self.autocast():
             losses = self.model(images, labels)
