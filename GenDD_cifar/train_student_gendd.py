@@ -16,8 +16,7 @@ from train_student_pretrain import stage1_run_dir
 
 def parse():
     p = base_parser(__doc__)
-    add_teacher_args(p)
-    p.set_defaults(path_t="")
+    add_teacher_args(p, required=False)
     p.add_argument("--model_s", default="resnet8x4")
     p.add_argument("--epochs", type=int, default=240)
     p.add_argument("--learning_rate", type=float, default=1e-3)

@@ -15,8 +15,7 @@ METHODS = ("vanilla", "kd", "dkd", "ikl")
 
 def parse():
     p = base_parser(__doc__)
-    add_teacher_args(p)
-    p.set_defaults(path_t="")
+    add_teacher_args(p, required=False)
     p.add_argument("--model_s", default="resnet8x4")
     p.add_argument("--distill", default="kd", choices=METHODS)
     p.add_argument("--epochs", type=int, default=240)

@@ -71,8 +71,8 @@ def teacher_from_args(args, env: DistEnv, data: Data | None, logger: RunLogger) 
     return teacher, arch
 
 
-def add_teacher_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--path_t", required=True, help="teacher checkpoint, e.g. save/models/resnet110_vanilla/ckpt_epoch_240.pth")
+def add_teacher_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--path_t", required=required, default="", help="teacher checkpoint, e.g. save/models/resnet110_vanilla/ckpt_epoch_240.pth")
     p.add_argument("--arch_t", default=None, help="teacher architecture (default: from the '<arch>_vanilla' folder)")
     p.add_argument("--skip_teacher_eval", action="store_true", help="do not print the teacher's test accuracy")
 
