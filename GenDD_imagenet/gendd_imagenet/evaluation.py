@@ -13,6 +13,7 @@ import yaml
 from torch import nn
 
 from gendd.cli import UserError
+from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
 from gendd.gendd_cli import build_gendd, checkpoint_teacher_fc, load_gendd_weights
 from gendd.state_dicts import load_state_dict_strict, read_checkpoint
@@ -38,13 +39,14 @@ def checkpoint_to_evaluate(args, run_dir: str) -> str:
     return path
 
 
-def load_gendd_for_eval(args, student: nn.Module, path: str, num_classes: int, cls=None) -> nn.Module:
+def load_gendd_for_eval(args, student: nn.Module, path: str, num_classes: int,
+                        cls: type[GenDD] = GenDD) -> GenDD:
     """GenDD (or ``cls``) with the weights of ``path``; the teacher layer comes from the file."""
     classes, dim = checkpoint_teacher_fc(path)
     if classes != num_classes:
         raise UserError(f"{path!r} classifies {classes} classes but the evaluation data has {num_classes}: "
                         f"evaluate it on the data it was trained for")
-    distiller = build_gendd(args, student, None, (classes, dim), **({"cls": cls} if cls else {}))
+    distiller = build_gendd(args, student, None, (classes, dim), cls=cls)
     load_gendd_weights(distiller, path)
     return distiller
 
