@@ -19,6 +19,10 @@ class StateDictMismatch(RuntimeError):
     """A state_dict does not fit a module; the message lists every offending key."""
 
 
+class UnreadableCheckpoint(RuntimeError):
+    """A checkpoint file exists but cannot be loaded (corrupted, truncated, not a checkpoint)."""
+
+
 def read_checkpoint(path: str | os.PathLike) -> object:
     """``torch.load`` on CPU with an error that names the file and the fix."""
     path = os.fspath(path)
@@ -27,7 +31,7 @@ def read_checkpoint(path: str | os.PathLike) -> object:
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as err:  # truncated zip, pickle garbage, ...
-        raise RuntimeError(
+        raise UnreadableCheckpoint(
             f"checkpoint {path!r} cannot be read ({type(err).__name__}: {err}); the file is corrupted or "
             f"truncated: download or save it again") from err
 

@@ -3,8 +3,10 @@
 ``atomic_save`` writes to a temporary file in the target folder, flushes and fsyncs it,
 then renames it over the target (and fsyncs the folder): a crash, a kill or a full disk
 at any moment leaves either the old file or the new one, never a torn one.
-``CheckpointManager`` names checkpoints by global step, keeps the newest ``keep_last``
-and finds the newest readable one to resume from.
+``CheckpointManager`` names checkpoints by global step, keeps the newest ``keep_last``,
+finds the newest readable one to resume from (refusing, rather than silently starting
+again, when every checkpoint of the run is unreadable) and removes the temporary files a
+killed write leaves behind.
 """
 from __future__ import annotations
 
@@ -16,7 +18,13 @@ import warnings
 
 import torch
 
-from ..state_dicts import read_checkpoint
+from ..state_dicts import UnreadableCheckpoint, read_checkpoint
+
+PARTIAL_PREFIX = ".tmp-"
+
+
+class CheckpointWriteError(OSError):
+    """A checkpoint could not be written (full disk, no permission); the previous one is intact."""
 
 
 def _fsync_dir(folder: str) -> None:
@@ -36,7 +44,7 @@ def atomic_save(obj: object, path: str) -> None:
     """``torch.save`` that never leaves a partial file at ``path``."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=PARTIAL_PREFIX + os.path.basename(path) + "-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(obj, fh)
@@ -47,10 +55,29 @@ def atomic_save(obj: object, path: str) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         if isinstance(err, OSError):
-            raise OSError(err.errno, f"could not save {path!r} ({err.strerror}); the previous checkpoint "
-                                     f"is untouched. Free disk space or choose another --save_dir") from err
+            raise CheckpointWriteError(err.errno, f"could not save {path!r} ({err.strerror}); the previous "
+                                                  f"checkpoint is untouched. Free disk space or choose another "
+                                                  f"--save_dir, then run the same command again") from err
         raise
     _fsync_dir(folder)
+
+
+def atomic_write_text(text: str, path: str) -> None:
+    """Write a small text file atomically (temporary file + rename)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=PARTIAL_PREFIX + os.path.basename(path) + "-", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from other users
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 class CheckpointManager:
@@ -81,8 +108,12 @@ class CheckpointManager:
         return path
 
     def latest(self) -> tuple[str, dict] | None:
-        """(path, state) of the newest readable checkpoint; unreadable newer files are reported and skipped."""
-        for path in reversed(self.paths()):
+        """(path, state) of the newest readable checkpoint, None when there is none at all.
+
+        Unreadable newer files are reported and skipped; when files exist but none can be
+        read, ``UnreadableCheckpoint`` is raised instead of letting the run start again."""
+        paths = self.paths()
+        for path in reversed(paths):
             try:
                 state = read_checkpoint(path)
             except RuntimeError as err:
@@ -91,4 +122,18 @@ class CheckpointManager:
             if isinstance(state, dict) and "model" in state and "global_step" in state:
                 return path, state
             warnings.warn(f"skipping {path!r}: not a training checkpoint of this engine")
+        if paths:
+            raise UnreadableCheckpoint(
+                f"none of the {len(paths)} checkpoint(s) in {self.folder!r} can be read: they are corrupted, "
+                f"truncated or not checkpoints of this engine. Move them away to start the run again, or pass "
+                f"--resume_mode overwrite to delete the run")
         return None
+
+    def remove_partial(self) -> list[str]:
+        """Delete the temporary files of writes that were killed (in the run folder and ``checkpoints/``)."""
+        found = []
+        for folder in (os.path.dirname(self.folder), self.folder):
+            found += glob.glob(os.path.join(glob.escape(folder), PARTIAL_PREFIX + "*"))
+        for path in found:
+            os.remove(path)
+        return found

@@ -8,6 +8,9 @@
 * a folder holding a run of a *different* configuration is refused with the differing
   flags listed, unless ``mode="resume"`` (continue anyway, the new flags win) or
   ``mode="overwrite"`` (the old run is deleted first).
+
+``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
+only when it changes, so a refused or failed start leaves the folder as it was.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import os
 import shutil
 
 import yaml
+
+from .checkpoint import atomic_write_text
 
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
@@ -50,8 +55,12 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
                 f"{run_dir!r} holds a run of a different configuration:\n  " + "\n  ".join(diffs) +
                 "\nRefusing to mix runs. Pass --resume_mode resume to continue it with the new flags, "
                 "--resume_mode overwrite to delete it and start again, or choose another --trial/--save_dir.")
-    if is_main:
-        os.makedirs(run_dir, exist_ok=True)
-        with open(cfg_path, "w") as fh:
-            yaml.safe_dump(config, fh, sort_keys=True)
+    text = yaml.safe_dump(config, sort_keys=True)
+    if is_main and not (existed and _read(cfg_path) == text):
+        atomic_write_text(text, cfg_path)
     return existed
+
+
+def _read(path: str) -> str:
+    with open(path) as fh:
+        return fh.read()

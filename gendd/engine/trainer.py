@@ -8,8 +8,11 @@ states, the best metric so far. Started again on the same run folder it continue
 the last checkpoint left off; on CPU the result is bitwise that of an uninterrupted run.
 
 Faults: SIGTERM/SIGINT save a checkpoint at the next step boundary and raise
-``Preempted``; a non-finite loss skips the step on every rank (counted in the logs), and
-``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` with the last good checkpoint kept.
+``Preempted``; a non-finite loss skips the step on every rank (the forward's buffer
+updates, e.g. BatchNorm statistics, are undone; counted in the logs), and
+``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` naming the step, with the last
+good checkpoint kept. A killed checkpoint write leaves only a temporary file, removed at
+the next start; rank 0 picks the checkpoint every rank resumes from.
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from .checkpoint import CheckpointManager, atomic_save
-from .dist import DistEnv, all_gather_objects, all_reduce_
+from ..state_dicts import UnreadableCheckpoint, read_checkpoint
+from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
+from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
 from .evaluate import evaluate
 from .logger import RunLogger
 from .optim import build_optimizer
@@ -131,6 +135,7 @@ class _Loop:
         self.lr_at, self.total_steps, self.autocast = lr_at, total_steps, autocast
         self.stop = None
         self.consecutive_bad = 0
+        self.last_bad = ""
 
     def set_hyperparameters(self, step: int) -> float:
         lr = self.lr_at(step)
@@ -151,21 +156,23 @@ class _Loop:
         for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
             lr = self.set_hyperparameters(pos.global_step)
             losses, stop = self.step(images, labels)
+            pos.step_in_epoch += 1
+            pos.global_step += 1
+            bar.update(1)
             if losses is None:
-                pos.nonfinite_total += 1
+                self.on_nonfinite(pos)
             else:
                 steps += 1
                 for k, v in losses.items():
                     sums[k] = sums.get(k, 0) + v.detach().double()
-            pos.step_in_epoch += 1
-            pos.global_step += 1
-            bar.update(1)
-            if losses is not None and pos.global_step % cfg.log_every == 0:
-                self.logger.metrics(pos.global_step, {k: v.item() for k, v in losses.items()} | {"lr": lr}, "train/")
+                if pos.global_step % cfg.log_every == 0:
+                    self.logger.metrics(pos.global_step, {k: v.item() for k, v in losses.items()} | {"lr": lr},
+                                        "train/")
             if stop:
                 self.save(pos)
-                raise Preempted(f"stop signal received: checkpoint saved at epoch {pos.epoch}, "
-                                f"step {pos.step_in_epoch}; run the same command again to continue")
+                raise Preempted(f"stop signal received: checkpoint saved at epoch {pos.epoch}, step "
+                                f"{pos.step_in_epoch} (global step {pos.global_step}); run the same command "
+                                f"again to continue")
             if cfg.save_every_steps and pos.global_step % cfg.save_every_steps == 0:
                 self.save(pos)
         bar.close()
@@ -183,6 +190,7 @@ class _Loop:
         env = self.env
         images = to_device(images, env.device, self.cfg.channels_last)
         labels = labels.to(env.device, non_blocking=True) if torch.is_tensor(labels) else labels
+        buffers = [b.detach().clone() for b in self.distiller.buffers()]
         with self.autocast():
             losses = self.model(images, labels)
         total = sum(v.float() for v in losses.values())
@@ -190,7 +198,10 @@ class _Loop:
                              torch.tensor(float(self.stop.requested), device=total.device)])
         bad, stop = (all_reduce_(flags, op="max") > 0).tolist()
         if bad:
-            self.on_nonfinite(losses)
+            with torch.no_grad():
+                for buf, before in zip(self.distiller.buffers(), buffers):
+                    buf.copy_(before)
+            self.last_bad = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
             return None, stop
         self.consecutive_bad = 0
         self.optimizer.zero_grad(set_to_none=True)
@@ -200,13 +211,20 @@ class _Loop:
         self.optimizer.step()
         return losses, stop
 
-    def on_nonfinite(self, losses) -> None:
+    def on_nonfinite(self, pos: Position) -> None:
+        """Count and log a skipped step (``pos`` is already past it); stop after ``max_nonfinite`` in a row."""
         self.consecutive_bad += 1
-        detail = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
-        self.logger.info(f"non-finite loss ({detail}): step skipped ({self.consecutive_bad} in a row)")
+        pos.nonfinite_total += 1
+        where = f"global step {pos.global_step} (epoch {pos.epoch}, step {pos.step_in_epoch})"
+        self.logger.info(f"non-finite loss at {where} on some rank (here: {self.last_bad}): step skipped, "
+                         f"{self.consecutive_bad} in a row, {pos.nonfinite_total} in total")
+        self.logger.metrics(pos.global_step, {"nonfinite_total": pos.nonfinite_total}, "train/")
         if self.consecutive_bad >= self.cfg.max_nonfinite:
-            raise NonFiniteLoss(f"{self.consecutive_bad} consecutive non-finite losses; the last good checkpoint "
-                                f"is kept in {self.ckpts.folder}. Lower the learning rate or check the data.")
+            kept = self.ckpts.paths()
+            raise NonFiniteLoss(
+                f"{self.consecutive_bad} consecutive non-finite losses, the last at {where}: training stopped. "
+                f"The last good checkpoint is kept: {kept[-1] if kept else 'none was written yet'}. "
+                f"Lower the learning rate, check the data, or raise --max_nonfinite.")
 
     def record_eval(self, pos: Position, metrics: dict) -> None:
         scalars = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
@@ -229,10 +247,13 @@ class _Loop:
 
 
 def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger: RunLogger) -> Position:
-    found = ckpts.latest()
-    if found is None:
+    """Continue from the checkpoint rank 0 picks (every rank loads the same one)."""
+    path, error = broadcast_object(_pick_checkpoint(ckpts, logger) if env.is_main else None)
+    if error:
+        raise UnreadableCheckpoint(error)
+    if path is None:
         return Position()
-    path, state = found
+    state = read_checkpoint(path)
     distiller.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     rngs = state["rng"]
@@ -246,6 +267,18 @@ def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger
     return pos
 
 
+def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str | None, str | None]:
+    """(newest readable checkpoint or None, error message or None), after removing the
+    temporary files of killed writes."""
+    for partial in ckpts.remove_partial():
+        logger.info(f"removed {partial}: left by a write that was interrupted")
+    try:
+        found = ckpts.latest()
+    except UnreadableCheckpoint as err:
+        return None, str(err)
+    return (found[0] if found else None), None
+
+
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
@@ -255,8 +288,7 @@ def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: Ru
     if env.is_main:
         atomic_save({"model": distiller.state_dict(), "epoch": last_epoch, "metrics": summary["last"]},
                     os.path.join(cfg.run_dir, "final.pth"))
-        with open(os.path.join(cfg.run_dir, "summary.json"), "w") as fh:
-            json.dump(summary, fh, indent=2)
+        atomic_write_text(json.dumps(summary, indent=2), os.path.join(cfg.run_dir, "summary.json"))
     logger.info(f"finished: last epoch {last_epoch}: {summary['last']}")
     logger.close()
     return summary
