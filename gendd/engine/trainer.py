@@ -151,31 +151,21 @@ class _Loop:
         self.distiller.start_epoch(pos.epoch)
         sums: dict[str, torch.Tensor] = {}
         steps = torch.zeros((), dtype=torch.float64, device=env.device)
-        bar = self.logger.progress(self.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}", pos.step_in_epoch)
         t0 = time.time()
-        for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
-            lr = self.set_hyperparameters(pos.global_step)
-            losses, stop = self.step(images, labels)
-            pos.step_in_epoch += 1
-            pos.global_step += 1
-            bar.update(1)
-            if losses is None:
-                self.on_nonfinite(pos)
-            else:
-                steps += 1
-                for k, v in losses.items():
-                    sums[k] = sums.get(k, 0) + v.detach().double()
-                if pos.global_step % cfg.log_every == 0:
-                    self.logger.metrics(pos.global_step, {k: v.item() for k, v in losses.items()} | {"lr": lr},
-                                        "train/")
-            if stop:
-                self.save(pos)
-                raise Preempted(f"stop signal received: checkpoint saved at epoch {pos.epoch}, step "
-                                f"{pos.step_in_epoch} (global step {pos.global_step}); run the same command "
-                                f"again to continue")
-            if cfg.save_every_steps and pos.global_step % cfg.save_every_steps == 0:
-                self.save(pos)
-        bar.close()
+        with self.logger.progress(self.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}",
+                                  pos.step_in_epoch) as bar:  # closed (cleared) on errors too
+            for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
+                lr = self.set_hyperparameters(pos.global_step)
+                losses, stop = self.step(images, labels)
+                pos.step_in_epoch += 1
+                pos.global_step += 1
+                bar.update(1)
+                if losses is None:
+                    self.on_nonfinite(pos)
+                else:
+                    steps += 1
+                    self.record_losses(pos, losses, lr, sums)
+                self.checkpoint_after_step(pos, stop)
         self.distiller.end_epoch(pos.epoch)
         all_reduce_(steps)
         means = {k: (all_reduce_(v.clone()) / steps.clamp(min=1)).item() for k, v in sorted(sums.items())}
@@ -183,6 +173,21 @@ class _Loop:
                      nonfinite_total=pos.nonfinite_total, epoch_seconds=time.time() - t0)
         self.logger.metrics(pos.global_step, means, "train_epoch/")
         self.logger.info(f"epoch {pos.epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in means.items()))
+
+    def record_losses(self, pos: Position, losses: dict, lr: float, sums: dict) -> None:
+        for k, v in losses.items():
+            sums[k] = sums.get(k, 0) + v.detach().double()
+        if pos.global_step % self.cfg.log_every == 0:
+            self.logger.metrics(pos.global_step, {k: v.item() for k, v in losses.items()} | {"lr": lr}, "train/")
+
+    def checkpoint_after_step(self, pos: Position, stop: bool) -> None:
+        """Save every ``save_every_steps`` steps; on a stop request save and raise ``Preempted``."""
+        if stop:
+            self.save(pos)
+            raise Preempted(f"stop signal received: checkpoint saved at epoch {pos.epoch}, step {pos.step_in_epoch} "
+                            f"(global step {pos.global_step}); run the same command again to continue")
+        if self.cfg.save_every_steps and pos.global_step % self.cfg.save_every_steps == 0:
+            self.save(pos)
 
     def step(self, images, labels) -> tuple[dict | None, bool]:
         """One optimisation step -> (losses, stop requested on some rank). Losses are None when
