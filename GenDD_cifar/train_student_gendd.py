@@ -5,10 +5,11 @@ import json
 import os
 
 from gendd.cli import UserError, main_guard, run_name
-from gendd.engine import RunLogger, evaluate, fit, init_distributed
+from gendd.engine import evaluate, fit, init_distributed, seed_everything
 from gendd.gendd_cli import (add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config,
                              load_gendd_weights, load_pretrained_student)
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, final_test, start_run, teacher_from_args
+from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher, start_run,
+                                teacher_from_args)
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
 from train_student_pretrain import stage1_run_dir
@@ -60,25 +61,27 @@ def evaluate_only(args, env, data, student, teacher, run_dir):
 def main():
     args = parse()
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     run_dir = run_dir_of(args)
     data = build_data(args, env)
     student = build_model(args.model_s, data.sets.num_classes)
     if args.evaluate:
-        teacher = teacher_from_args(args, env, None, RunLogger(run_dir, False))[0] if args.path_t else None
+        teacher = teacher_from_args(args, env, data.sets.num_classes)[0] if args.path_t else None
         return evaluate_only(args, env, data, student, teacher, run_dir)
     if not args.path_t:
         raise UserError("training needs the teacher: pass --path_t")
-    logger = start_run(args, env, run_dir)
-    teacher, _ = teacher_from_args(args, env, data, logger)
-    if args.path_pretrain:
-        path = pretrain_path(args)
-        if os.path.isfile(path):
-            load_pretrained_student(student, path)
-            logger.info(f"student starts from stage 1: {path}")
+    teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
+    stage1 = pretrain_path(args) if args.path_pretrain else ""
+    if stage1 and (os.path.isfile(stage1) or not args.dry_run):
+        load_pretrained_student(student, stage1)
     distiller = build_gendd(args, student, teacher)
     if args.resume:
         load_gendd_weights(distiller, args.resume)
     cfg = gendd_train_config(args, run_dir, args.epochs)
+    logger = start_run(args, env, run_dir)
+    report_teacher(teacher, arch_t, args, env, data, logger)
+    if stage1 and os.path.isfile(stage1):
+        logger.info(f"student starts from stage 1: {stage1}")
     if args.dry_run:
         logger.info("dry run: GenDD distiller built, stopping before training")
         return

@@ -6,8 +6,9 @@ import os
 
 from gendd.cli import UserError, epoch_list, main_guard, run_name, train_config
 from gendd.distillers import build as build_distiller
-from gendd.engine import RunLogger, fit, init_distributed
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, final_test, start_run, teacher_from_args
+from gendd.engine import RunLogger, fit, init_distributed, seed_everything
+from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher, start_run,
+                                teacher_from_args)
 from gendd_cifar.models import build_model
 
 METHODS = ("vanilla", "kd", "dkd", "ikl")
@@ -51,6 +52,7 @@ def method_kwargs(args) -> dict:
 def main():
     args = parse()
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     if args.distill != "vanilla" and not args.path_t:
         raise UserError(f"--distill {args.distill} needs a teacher: pass --path_t")
     t_name = "none"
@@ -59,14 +61,16 @@ def main():
         t_name = args.arch_t or infer_arch(args.path_t) or "teacher"
     run_dir = os.path.join(args.save_dir, f"student_{args.distill}",
                            run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
-    logger = start_run(args, env, run_dir)
     data = build_data(args, env)
-    teacher = teacher_from_args(args, env, data, logger)[0] if args.path_t else None
+    teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes) if args.path_t else (None, None)
     student = build_model(args.model_s, data.sets.num_classes)
     distiller = build_distiller(args.distill, student, teacher, **method_kwargs(args))
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
+    logger = start_run(args, env, run_dir)
+    if teacher is not None:
+        report_teacher(teacher, arch_t, args, env, data, logger)
     if args.dry_run:
         logger.info(f"dry run: {args.distill} distiller built ({type(distiller).__name__}), stopping before training")
         return

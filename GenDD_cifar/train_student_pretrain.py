@@ -7,8 +7,8 @@ import os
 
 from gendd.cli import main_guard, run_name, train_config
 from gendd.distillers import build as build_distiller
-from gendd.engine import fit, init_distributed
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, start_run, teacher_from_args
+from gendd.engine import fit, init_distributed, seed_everything
+from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, start_run, teacher_from_args
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
 
@@ -33,14 +33,16 @@ def stage1_run_dir(args) -> str:
 def main():
     args = parse()
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     run_dir = stage1_run_dir(args)
-    logger = start_run(args, env, run_dir)
     data = build_data(args, env)
-    teacher, _ = teacher_from_args(args, env, data, logger)
+    teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
     student = build_model(args.model_s, data.sets.num_classes)
     distiller = build_distiller("gendd_pretrain", student, teacher)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="adamw",
                        weight_decay=args.weight_decay, lr_schedule="cosine", warmup_epochs=args.warmup_epochs)
+    logger = start_run(args, env, run_dir)
+    report_teacher(teacher, arch_t, args, env, data, logger)
     if args.dry_run:
         logger.info("dry run: stage-1 module built, stopping before training")
         return

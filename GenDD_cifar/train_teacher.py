@@ -8,7 +8,7 @@ import os
 
 from gendd.cli import epoch_list, main_guard, run_name, train_config
 from gendd.distillers import build as build_distiller
-from gendd.engine import fit, init_distributed
+from gendd.engine import fit, init_distributed, seed_everything
 from gendd_cifar.common import base_parser, build_data, final_test, start_run
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
@@ -28,14 +28,15 @@ def parse():
 def main():
     args = parse()
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     run_dir = os.path.join(args.save_dir, "models", run_name(args.model, args.dataset, "trial", args.trial))
-    logger = start_run(args, env, run_dir)
     data = build_data(args, env)
     model = build_model(args.model, data.sets.num_classes)
     distiller = build_distiller("vanilla", model)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
+    logger = start_run(args, env, run_dir)
     if args.dry_run:
         logger.info("dry run: every piece built, stopping before training")
         return
