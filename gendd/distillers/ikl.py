@@ -6,11 +6,12 @@ The wMSE pair weights are w = p pᵀ with, per sample,
   mean of softmax(z^t/T2) over its training samples (uniform 1/C during epoch 1; a class seen
   in no sample of an epoch keeps its row). ImageNet uses GI with T2 = 1.
 
-The GI running sums and counts are buffers, so a checkpoint written mid-epoch resumes the
-statistics exactly (in one process: under several ranks a checkpoint holds only the saving
-rank's partial sums). ``end_epoch`` all-reduces them across ranks when torch.distributed is
-initialised. DDP is told to ignore them (it would otherwise overwrite every rank's sums with
-rank 0's at each forward); this holds when the distiller itself is the module DDP wraps.
+The GI running sums and counts are buffers holding the sums over *every* rank: each batch's
+per-class sums are all-reduced as they are added (one (C, C+1) all-reduce per step when
+torch.distributed is initialised), so every rank holds the same global sums and a checkpoint
+written mid-epoch by rank 0 resumes the statistics exactly, under any number of ranks. DDP is
+told to ignore them (no need to broadcast what every rank already holds); this holds when the
+distiller itself is the module DDP wraps.
 With 2-D (soft) labels, the prior row is the label's argmax and CE is the soft-target CE.
 """
 from __future__ import annotations
@@ -87,17 +88,21 @@ class IKL(Distiller):
 
     @torch.no_grad()
     def _accumulate(self, rows: torch.Tensor, teacher_probs: torch.Tensor) -> None:
-        self.prior_sum.index_add_(0, rows, teacher_probs.to(self.prior_sum.dtype))
-        self.prior_count.index_add_(0, rows, torch.ones_like(rows, dtype=self.prior_count.dtype))
+        """Add the batch's per-class sums of the teacher softmax and per-class counts, summed over ranks."""
+        batch = torch.zeros(self.prior_sum.shape[0], self.prior_sum.shape[1] + 1, dtype=self.prior_sum.dtype,
+                            device=self.prior_sum.device)
+        batch[:, :-1].index_add_(0, rows, teacher_probs.to(batch.dtype))
+        batch[:, -1].index_add_(0, rows, torch.ones_like(rows, dtype=batch.dtype))
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            dist.all_reduce(batch)
+        self.prior_sum += batch[:, :-1]
+        self.prior_count += batch[:, -1].round().to(self.prior_count.dtype)
 
     @torch.no_grad()
     def end_epoch(self, epoch: int) -> None:
-        """Replace the prior by this epoch's per-class means (summed over ranks), then reset."""
+        """Replace the prior by this epoch's per-class means (the sums already span every rank), then reset."""
         if not self.gi:
             return
-        if dist.is_available() and dist.is_initialized():
-            dist.all_reduce(self.prior_sum)
-            dist.all_reduce(self.prior_count)
         seen = self.prior_count > 0
         means = self.prior_sum[seen] / self.prior_count[seen].unsqueeze(1)
         self.class_prior[seen] = means.to(self.class_prior.dtype)

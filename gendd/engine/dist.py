@@ -3,6 +3,11 @@
 ``init_distributed()`` reads the variables torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK,
 MASTER_ADDR, MASTER_PORT); without them it runs as a single process. NCCL is used when
 the process has a CUDA device, gloo otherwise (CPU smoke runs, tests).
+
+Under torchrun the process group's keys are prefixed with the restart count
+(TORCHELASTIC_RESTART_COUNT): torchrun's static rendezvous (``--master_addr/--master_port``)
+keeps one key-value store across ``--max-restarts`` restarts, and without the prefix the
+restarted workers would read the dead workers' addresses and fail to connect.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch.distributed.rendezvous import rendezvous
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,19 @@ def init_distributed(device: str = "auto", timeout_minutes: int = 30) -> DistEnv
     dev = pick_device(device, local_rank)
     if world > 1 and not dist.is_initialized():
         backend = "nccl" if dev.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend, rank=rank, world_size=world,
-                                timeout=datetime.timedelta(minutes=timeout_minutes),
-                                device_id=dev if dev.type == "cuda" else None)
+        timeout = datetime.timedelta(minutes=timeout_minutes)
+        dist.init_process_group(backend=backend, rank=rank, world_size=world, timeout=timeout,
+                                store=_store_of_this_attempt(timeout), device_id=dev if dev.type == "cuda" else None)
     return DistEnv(rank=rank, world_size=world, local_rank=local_rank, device=dev)
+
+
+def _store_of_this_attempt(timeout: datetime.timedelta) -> dist.Store | None:
+    """torchrun's store with keys prefixed by the restart count (None outside torchrun)."""
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
+    if attempt is None:
+        return None
+    store, _, _ = next(rendezvous("env://", timeout=timeout))
+    return dist.PrefixStore(f"gendd/attempt_{attempt}", store)
 
 
 def shutdown() -> None:
