@@ -196,6 +196,7 @@ def test_checkpoint_of_another_class_count_is_refused_clearly(tree, tmp_path, mo
 def test_reference_mobilenet_checkpoint_maps_onto_gendd_and_token_counts_are_checked():
     layout = read_key_layout(REFERENCE_KEYS / "gendd_checkpoints" / "imagenet_resnet50_MobileNetV1_stage2.txt")
     sd = synthesize_state_dict(layout)
+    sd["module.chunk_idx"] = torch.arange(32)[None]   # the reference stores arange(N)
     distiller = GenDD(build_model("MobileNetV1", 1000), teacher_fc=(1000, 2048))
     load_reference_checkpoint(distiller, {"state_dict": sd, "optimizer": {}, "epoch": 3})
     assert torch.equal(distiller.student.model[0][0].weight, sd["module.model.model.0.0.weight"])

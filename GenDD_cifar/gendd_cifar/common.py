@@ -60,7 +60,9 @@ def build_data(args, env: DistEnv) -> Data:
                         f"folder there to download it again (CIFAR-100, needs internet)") from err
     pin = env.device.type == "cuda"
     workers = args.num_workers
-    source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin)
+    # the CIFAR transforms draw from torch's generator only
+    source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin,
+                           rngs=("torch",))
     evl = eval_loader(sets.eval, 256, env.rank, env.world_size, workers, pin)
     test = evl if sets.eval is sets.test else eval_loader(sets.test, 256, env.rank, env.world_size, workers, pin)
     return Data(sets, source, evl, test)

@@ -15,14 +15,12 @@ any map-style dataset:
 """
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Sequence
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .seeding import sample_seed
+from .seeding import RNGS, sample_seed, seeded_rngs
 
 
 def epoch_permutation(n: int, seed: int, epoch: int, shuffle: bool = True) -> list[int]:
@@ -62,36 +60,30 @@ class ResumableBatchSampler(Sampler):
 
 
 class SeededDataset(Dataset):
-    """``dataset[index]`` computed with every global generator seeded by the sample's seed."""
+    """``dataset[index]`` computed under ``seeded_rngs(sample seed, rngs)``; ``rngs`` names the
+    global generators the transforms draw from (see ``seeding.seeded_rngs``)."""
 
-    def __init__(self, dataset: Dataset):
-        self.dataset = dataset
+    def __init__(self, dataset: Dataset, rngs: tuple[str, ...] = RNGS):
+        self.dataset, self.rngs = dataset, tuple(rngs)
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, item: tuple[int, int]):
         index, seed = item
-        saved = torch.get_rng_state(), np.random.get_state(), random.getstate()
-        torch.manual_seed(seed)
-        np.random.seed(seed % 2**32)
-        random.seed(seed)
-        try:
+        with seeded_rngs(seed, self.rngs):
             return self.dataset[index]
-        finally:
-            torch.set_rng_state(saved[0])
-            np.random.set_state(saved[1])
-            random.setstate(saved[2])
 
 
 class DatasetSource:
     """A batch source over a map-style dataset of ``(image, label)`` pairs."""
 
     def __init__(self, dataset: Dataset, batch_size: int, seed: int, rank: int = 0, world_size: int = 1,
-                 num_workers: int = 0, pin_memory: bool = False, drop_last: bool = False):
+                 num_workers: int = 0, pin_memory: bool = False, drop_last: bool = False,
+                 rngs: tuple[str, ...] = RNGS):
         self.sampler = ResumableBatchSampler(len(dataset), batch_size, seed, rank, world_size, drop_last=drop_last)
         self.loader = DataLoader(
-            SeededDataset(dataset), batch_sampler=self.sampler, num_workers=num_workers,
+            SeededDataset(dataset, rngs), batch_sampler=self.sampler, num_workers=num_workers,
             pin_memory=pin_memory, persistent_workers=num_workers > 0,
             generator=torch.Generator().manual_seed(seed))  # keeps the global RNG untouched
         self.steps_per_epoch = len(self.sampler)

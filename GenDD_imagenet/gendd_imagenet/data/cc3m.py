@@ -27,13 +27,12 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 
 import braceexpand
-import numpy as np
 import torch
 import webdataset as wds
 from PIL import Image
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from gendd.engine.seeding import sample_seed
+from gendd.engine.seeding import sample_seed, seeded_rngs
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
@@ -103,16 +102,8 @@ class CC3MEpoch(IterableDataset):
 
     def _augment(self, image, seed: int) -> torch.Tensor:
         """``transform(image)`` with torch, NumPy and Python generators seeded by ``seed``, then restored."""
-        saved = torch.get_rng_state(), np.random.get_state(), random.getstate()
-        torch.manual_seed(seed)
-        np.random.seed(seed % 2**32)
-        random.seed(seed)
-        try:
+        with seeded_rngs(seed):
             return self.transform(image)
-        finally:
-            torch.set_rng_state(saved[0])
-            np.random.set_state(saved[1])
-            random.setstate(saved[2])
 
 
 def _decode_image(sample: dict) -> Image.Image:
