@@ -65,7 +65,7 @@ def test_every_train_launcher_dry_runs_from_its_full_command_line(world, tmp_pat
 
 @pytest.fixture(scope="module")
 def gendd_run(world):
-    env = base_env(world, STAGE2_ARGS="--width 64 --diffusion_batch_mul 2 --sampling_steps 5")
+    env = base_env(world, GENDD_ARGS="--width 64 --diffusion_batch_mul 2 --sampling_steps 5")
     res = run_launcher("sh/train_res56_res20_gendd.sh", str(CIFAR), env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return env, world / "save"

@@ -2,7 +2,7 @@
 # then stage 2 (diffusion distillation) from stage 1's result, as the reference does.
 # Sourced by sh/train_<pair>_gendd.sh after it sets the pair's hyper-parameters.
 # Extra overrides: SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models),
-# PATH_T, TRIAL, STAGE2_ARGS (appended to the stage-2 command only).
+# PATH_T, TRIAL, GENDD_ARGS (appended to the stage-2 (GenDD) command only, e.g. a smaller head).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
@@ -21,4 +21,4 @@ launch train_student_gendd.py --path_t "$PATH_T" --model_s "$STUDENT" --path_pre
   --epochs "${EPOCHS:-$GENDD_EPOCHS}" --learning_rate "$LR" --weight_decay "$WD" --batch_size "$BATCH" \
   --warmup_epochs "$WARMUP" --smooth "$SMOOTH" --diffusion_batch_mul "$M" --token_dim "$TOKEN_DIM" \
   --cond_drop_prob "$COND_DROP" --beta "$BETA" --width "$WIDTH" --depth "$DEPTH" --beta2_min "$BETA2_MIN" \
-  --num_sampling "$TRAIN_NUM_SAMPLING" --trial "$TRIAL" ${STAGE2_ARGS:-}
+  --num_sampling "$TRAIN_NUM_SAMPLING" --trial "$TRIAL" ${GENDD_ARGS:-}
