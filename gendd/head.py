@@ -11,13 +11,23 @@ feature (all zeros = unconditional), token_index k (rows,). Output (rows, 128) =
 ``conditioning(t, cond, token_index)`` returns y and ``forward_with_y(x, y)`` runs the rest, so
 a sampler can reuse ``embed_condition`` over the steps. Module names follow the reference
 checkpoints (prefix ``diffloss.net.``).
+
+Two paths with the same math: ``fast=False`` (the reference mode) runs every module as
+written; ``fast=True`` computes SiLU(y) once and every adaLN modulation of the network with
+ONE GEMM against the run-time concatenation of the adaLN weights (the ``+1`` of ``1+scale``
+folded into the concatenated bias), and fuses modulate and the gated residual into
+``addcmul``. The state_dict keeps the reference layout either way. y may have fewer rows than
+x when they broadcast (e.g. y (G, W) against x (S, G, 64)): the modulations are then computed
+once per distinct y. ``checkpointing=True`` recomputes each block in backward (less memory).
 """
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 FREQUENCY_DIM = 256
 MAX_PERIOD = 10000.0
@@ -68,12 +78,21 @@ class FinalLayer(nn.Module):
         return self.linear(modulate(self.norm_final(x), shift, scale))
 
 
+def _fused_block(h: torch.Tensor, shift: torch.Tensor, scale1: torch.Tensor, gate: torch.Tensor,
+                 block: ResBlock) -> torch.Tensor:
+    """h + gate·MLP(LN(h)·(1+scale)+shift), with 1+scale given."""
+    return torch.addcmul(h, gate, block.mlp(torch.addcmul(shift, block.in_ln(h), scale1)))
+
+
 class Denoiser(nn.Module):
     """ε̂/v predictor for 64-d tokens conditioned on a Ds-d feature and a token index."""
 
-    def __init__(self, cond_dim: int, num_tokens: int, width: int = 1024, depth: int = 3, token_dim: int = 64):
+    def __init__(self, cond_dim: int, num_tokens: int, width: int = 1024, depth: int = 3, token_dim: int = 64,
+                 fast: bool = True, checkpointing: bool = False):
         super().__init__()
-        self.token_dim, self.num_tokens, self.cond_dim = token_dim, num_tokens, cond_dim
+        self.token_dim, self.num_tokens, self.cond_dim, self.width = token_dim, num_tokens, cond_dim, width
+        self.fast, self.checkpointing = fast, checkpointing
+        self._fused_cache: tuple | None = None
         self.time_embed = TimestepEmbedder(width)
         self.cond_embed = nn.Linear(cond_dim, width)
         self.pos_embed = nn.Embedding(num_tokens, width)
@@ -108,11 +127,99 @@ class Denoiser(nn.Module):
         """y = time(t) + cond_embed(z) + pos_embed(k), shape (rows, W)."""
         return self.embed_time(t) + self.embed_condition(cond, token_index)
 
+    def embed_time_rows(self, t: torch.Tensor, num_timesteps: int) -> torch.Tensor:
+        """time(t) per row; with more rows than timesteps, the MLP runs once on the table of all
+        ``num_timesteps`` timesteps and rows gather from it (same values, far fewer FLOPs)."""
+        if t.numel() <= num_timesteps:
+            return self.embed_time(t)
+        table = self.embed_time(torch.arange(num_timesteps, device=t.device))
+        return table.index_select(0, t.reshape(-1)).reshape(*t.shape, -1)
+
     def forward_with_y(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.fast:
+            return self.forward_modulated(x, self.modulation(y))
         h = self.input_proj(x)
         for block in self.res_blocks:
-            h = block(h, y)
+            h = self._run(block, h, y)
         return self.final_layer(h, y)
+
+    # ---- fast path -----------------------------------------------------------------
+    def _modulation_layers(self) -> list[nn.Linear]:
+        return [block.adaLN_modulation[1] for block in self.res_blocks] + [self.final_layer.adaLN_modulation[1]]
+
+    def fused_modulation_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(W_f, b_f): the adaLN weights stacked ((3·depth+2)·W, W) and biases with +1 on every
+        ``scale`` slice. Built at run time (autograd flows to the reference parameters); without
+        grad it is cached until a parameter changes (optimiser step, load, move)."""
+        layers = self._modulation_layers()
+        key = tuple((l.weight.data_ptr(), l.weight._version, l.bias.data_ptr(), l.bias._version) for l in layers)
+        if not torch.is_grad_enabled() and self._fused_cache is not None and self._fused_cache[0] == key:
+            return self._fused_cache[1], self._fused_cache[2]
+        weight = torch.cat([l.weight for l in layers])
+        one = torch.zeros(self.width * (3 * len(self.res_blocks) + 2), device=weight.device, dtype=weight.dtype)
+        for start in range(0, 3 * self.width * len(self.res_blocks), 3 * self.width):
+            one[start + self.width:start + 2 * self.width] = 1.0
+        one[-self.width:] = 1.0
+        bias = torch.cat([l.bias for l in layers]) + one
+        if not torch.is_grad_enabled():
+            self._fused_cache = (key, weight, bias)
+        return weight, bias
+
+    def modulation(self, y: torch.Tensor) -> torch.Tensor:
+        """[shift, 1+scale, gate] of every block then [shift, 1+scale] of the final layer: (..., (3·depth+2)·W)."""
+        weight, bias = self.fused_modulation_weights()
+        return F.linear(F.silu(y), weight, bias)
+
+    def forward_modulated(self, x: torch.Tensor, mod: torch.Tensor) -> torch.Tensor:
+        """The network after y, given ``modulation(y)`` (broadcastable against x's rows)."""
+        W = self.width
+        h = self.input_proj(x)
+        for i, block in enumerate(self.res_blocks):
+            shift, scale1, gate = mod[..., 3 * W * i:3 * W * (i + 1)].chunk(3, dim=-1)
+            h = self._run(_fused_block, h, shift, scale1, gate, block)
+        shift, scale1 = mod[..., -2 * W:].chunk(2, dim=-1)
+        final = self.final_layer
+        return final.linear(torch.addcmul(shift, final.norm_final(h), scale1))
+
+    def _run(self, fn, *args):
+        if self.checkpointing and torch.is_grad_enabled():
+            return checkpoint(fn, *args, use_reentrant=False)
+        return fn(*args)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor, token_index: torch.Tensor) -> torch.Tensor:
         return self.forward_with_y(x, self.conditioning(t, cond, token_index))
+
+
+class GuidedHead:
+    """The classifier-free-guided model (x, t) ↦ [ε̂_u + s(ε̂_c − ε̂_u), v_c] for the samplers, over
+    rows s·B·N + b·N + k (draw s, sample b, token k), computed without repeating work:
+
+    * y_c = cond_embed(z_b) + pos_embed(k) is embedded once per sampling loop (B·N rows) and
+      y_u = cond_embed(0) + pos_embed(k) = bias + pos_embed(k) (N rows);
+    * time(t) once per step (every row of a sampler step shares t);
+    * the adaLN modulations once per distinct y: the conditional half runs x as (S, B·N, ·)
+      against y_c (B·N, W), the unconditional half as (S·B, N, ·) against y_u (N, W).
+
+    ``network(x, y)`` is the denoiser after y (``Denoiser.forward_with_y`` or a compiled copy).
+    Scale 1 evaluates only the conditional half.
+    """
+
+    def __init__(self, head: Denoiser, z: torch.Tensor, draws: int, scale: float, network=None):
+        self.head, self.draws, self.scale = head, draws, scale
+        self.network = network or head.forward_with_y
+        self.batch, self.tokens = z.shape[0], head.num_tokens
+        index = torch.arange(self.tokens, device=z.device)
+        self.y_cond = head.embed_condition(z.repeat_interleave(self.tokens, dim=0), index.repeat(self.batch))
+        self.y_uncond = head.cond_embed.bias + head.pos_embed(index)
+
+    def __call__(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        time = self.head.embed_time(t[:1])
+        channels, rows = x.shape[1], x.shape[0]
+        conditional = self.network(x.reshape(self.draws, self.batch * self.tokens, channels),
+                                   self.y_cond + time).reshape(rows, -1).float()
+        if self.scale == 1.0:
+            return conditional
+        unconditional = self.network(x.reshape(self.draws * self.batch, self.tokens, channels),
+                                     self.y_uncond + time).reshape(rows, -1).float()
+        eps_c, eps_u = conditional[:, :channels], unconditional[:, :channels]
+        return torch.cat([eps_u + self.scale * (eps_c - eps_u), conditional[:, channels:]], dim=1)

@@ -8,6 +8,17 @@ Train forward (images, labels) → {"diffusion", "probe_ce"}:
   5. each row's z zeroed with probability cond_drop_prob;  6. diffusion loss, mean over rows.
 Eval forward (images) → {"sampled": W_t·f̂ + b_t, "probe": student.fc(f_s)}, f̂ the mean of
 ``sampling.num_sampling`` guided reverse-diffusion draws ("probe" only when it is 0).
+
+``fast=False`` is the reference mode: every row materialised (x0, z, k: B·N·M rows of Ds
+numbers), the denoiser run module by module, the time and condition embeddings recomputed
+for every row and step. ``fast=True`` (default) has the same math and draws the same random
+numbers in the same order: the condition embedding is computed on the B·N distinct (z_b, k)
+pairs plus the N dropped ones (cond_embed(0) = its bias), the time MLP on the timestep table,
+rows gather from both; sampling embeds the condition once per loop and the time once per step
+and computes the adaLN modulations once per distinct condition (see ``GuidedHead``). The loss
+is reduced in float32 (the model output is cast before the loss, e.g. under bf16 autocast).
+``compile=True`` wraps the student's ``forward_features`` and the head's network in
+``torch.compile``; ``grad_checkpoint=True`` recomputes the head's blocks in backward.
 """
 from __future__ import annotations
 
@@ -18,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..diffusion import ancestral_sample, classifier_free_guidance, cosine_diffusion, ddim_sample, start_noise
-from ..head import Denoiser
+from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
 from .registry import register
@@ -52,7 +63,8 @@ class GenDD(Distiller):
                  teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.0, token_dim: int = 64,
                  diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,
                  width: int = 1024, depth: int = 3, num_timesteps: int = 1000,
-                 sampling: SamplingSettings | None = None):
+                 sampling: SamplingSettings | None = None, fast: bool = True, compile: bool = False,
+                 grad_checkpoint: bool = False):
         super().__init__(student, teacher)
         if not 0.0 <= smooth <= 1.0 or not 0.0 <= cond_drop_prob <= 1.0:
             raise ValueError(f"smooth ({smooth}) and cond_drop_prob ({cond_drop_prob}) must lie in [0, 1]")
@@ -66,14 +78,24 @@ class GenDD(Distiller):
         self.register_buffer("cls_centers", self.teacher_fc.weight.detach().clone())
         self.register_buffer("token_index", torch.arange(self.num_tokens), persistent=False)
         self.projector = nn.LayerNorm(student_dim)
-        self.head = Denoiser(student_dim, self.num_tokens, width=width, depth=depth, token_dim=token_dim)
+        self.head = Denoiser(student_dim, self.num_tokens, width=width, depth=depth, token_dim=token_dim,
+                             fast=fast, checkpointing=grad_checkpoint)
         self.diffusion = cosine_diffusion(num_timesteps)
         self.sampling = sampling or SamplingSettings()
+        self.fast = fast
         self._respaced = {}
+        self._compiled = compiled_functions(student, self.head) if compile else {}
+
+    def student_features(self, images: torch.Tensor) -> torch.Tensor:
+        return self._compiled.get("features", self.student.forward_features)(images)
+
+    def head_network(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The denoiser after its conditioning y (compiled when asked)."""
+        return self._compiled.get("head", self.head.forward_with_y)(x, y)
 
     # ---- training --------------------------------------------------------------------
     def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        f_s = self.student.forward_features(images)
+        f_s = self.student_features(images)
         f_t, _ = self.teacher_outputs(images)
         target = contraction_target(f_t, labels, self.cls_centers, self.smooth)
         z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta)
@@ -96,16 +118,40 @@ class GenDD(Distiller):
         return torch.where(keep[:, None], cond, torch.zeros_like(cond))
 
     def diffusion_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Mean over all B·N·M rows of mse + vb, t uniform in 0…T−1 per row."""
+        """Mean over all B·N·M rows of mse + vb, t uniform in 0…T−1 per row (float32)."""
+        if self.fast:
+            return self._fast_diffusion_loss(z, target)
         x0, cond, index = self.build_rows(z, target)
         cond = self.drop_conditions(cond)
         t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
-        losses = self.diffusion.training_losses(lambda x_t, t_model: self.head(x_t, t_model, cond, index), x0, t)
+        losses = self.diffusion.training_losses(lambda x_t, t_model: self.head(x_t, t_model, cond, index).float(),
+                                                x0, t)
         return losses["loss"].mean()
+
+    def _fast_diffusion_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The same loss and random draws (dropout mask, t, ε) without the B·N·M × Ds rows: row
+        r·B·N + b·N + k takes y = time[t] + table[b·N + k] (kept) or table[B·N + k] (dropped), with
+        table = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
+        batch, n, head = z.shape[0], self.num_tokens, self.head
+        x0 = split_tokens(target.float(), self.token_dim).repeat(self.diffusion_batch_mul, 1)
+        rows = torch.arange(x0.shape[0], device=x0.device)
+        keep = torch.rand(x0.shape[0], device=x0.device) >= self.cond_drop_prob
+        t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
+        pos = head.pos_embed.weight
+        table = torch.cat([(head.cond_embed(z)[:, None, :] + pos[None]).reshape(batch * n, -1),
+                           head.cond_embed.bias + pos])
+        table_row = torch.where(keep, rows % (batch * n), batch * n + rows % n)
+        cond_rows = table.index_select(0, table_row)
+
+        def network(x_t, t_model):
+            y = head.embed_time_rows(t_model, self.diffusion.num_timesteps) + cond_rows
+            return self.head_network(x_t, y).float()
+
+        return self.diffusion.training_losses(network, x0, t)["loss"].mean()
 
     # ---- evaluation ------------------------------------------------------------------
     def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        f_s = self.student.forward_features(images)
+        f_s = self.student_features(images)
         logits = {"probe": self.student.fc(f_s)}
         if self.sampling.num_sampling > 0:
             logits["sampled"] = self.teacher_fc(self.sample_features(self.projector(f_s)))
@@ -122,10 +168,14 @@ class GenDD(Distiller):
         settings = self.sampling
         settings.check(self.diffusion.num_timesteps)
         draws, batch = settings.num_sampling, z.shape[0]
-        cond = z.repeat_interleave(self.num_tokens, dim=0).repeat(draws, 1)
-        index = self.token_index.repeat(batch * draws)
-        model = classifier_free_guidance(self.head, cond, settings.cfg_scale, token_index=index)
-        noise = start_noise((cond.shape[0], self.token_dim), z.device, generator)
+        z = z.float()
+        if self.fast:
+            model = GuidedHead(self.head, z, draws, settings.cfg_scale, self.head_network)
+        else:
+            cond = z.repeat_interleave(self.num_tokens, dim=0).repeat(draws, 1)
+            index = self.token_index.repeat(batch * draws)
+            model = classifier_free_guidance(self.head, cond, settings.cfg_scale, token_index=index)
+        noise = start_noise((draws * batch * self.num_tokens, self.token_dim), z.device, generator)
         diffusion = self.sampling_diffusion(settings.steps)
         if settings.sampler == "ancestral":
             tokens = ancestral_sample(diffusion, model, noise, settings.temperature, generator)
@@ -140,3 +190,8 @@ class GenDD(Distiller):
         head = [p for p in self.head.parameters() if p.requires_grad]
         rest = [p for p in self.parameters() if p.requires_grad and id(p) not in head_ids]
         return [{"params": rest, "weight_decay": weight_decay}, {"params": head, "weight_decay": 0.0}]
+
+
+def compiled_functions(student: nn.Module, head: Denoiser) -> dict:
+    """torch.compile'd student ``forward_features`` and head network (kept out of the state_dict)."""
+    return {"features": torch.compile(student.forward_features), "head": torch.compile(head.forward_with_y)}
