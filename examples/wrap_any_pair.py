@@ -39,7 +39,7 @@ def train_quickly(model: nn.Module, data: TensorDataset, steps: int = 300) -> nn
     return model.eval()
 
 
-def main(run_dir: str = "runs/wrap_any_pair", epochs: int = 3) -> dict:
+def main(run_dir: str = "runs/wrap_any_pair", epochs: int = 10) -> dict:
     torch.manual_seed(0)
     x, y = torch.randn(2000, 32), torch.randint(0, 10, (2000,))
     x[torch.arange(2000), y] += 3.0                      # a learnable signal
@@ -51,7 +51,7 @@ def main(run_dir: str = "runs/wrap_any_pair", epochs: int = 3) -> dict:
     distiller = build("gendd", student, teacher, smooth=0.9, diffusion_batch_mul=8, width=128, depth=2)
     source = DatasetSource(train, batch_size=64, seed=0, rank=env.rank, world_size=env.world_size)
     cfg = TrainConfig(run_dir=run_dir, epochs=epochs, lr=1e-3, optimizer="adamw", weight_decay=5e-2,
-                      beta2_min=0.95, lr_schedule="cosine", headline="probe_top1")
+                      beta2_min=0.95, lr_schedule="cosine", eval_every=epochs, headline="probe_top1")
     distiller.sampling.num_sampling, distiller.sampling.sampler, distiller.sampling.steps = 1, "ddim", 10
     summary = fit(distiller, source, eval_loader(test, 256, env.rank, env.world_size), cfg, env)
     logits = distiller.eval()(x[:8])                    # {"sampled": ..., "probe": ...}
