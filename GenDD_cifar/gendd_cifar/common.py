@@ -18,7 +18,7 @@ from gendd.cli import UserError, add_engine_args
 from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate, prepare_run_dir
 from gendd.state_dicts import StateDictMismatch
 
-from .data import DATASETS, Datasets, build_datasets
+from .data import DATASETS, DEBIAN_FMNIST, Datasets, build_datasets
 from .teachers import fitting_archs, infer_arch, load_teacher, read_state_dict, to_our_names
 
 
@@ -46,7 +46,11 @@ class Data:
 
 
 def build_data(args, env: DistEnv) -> Data:
-    if not os.path.isdir(args.data_root):
+    """Data sets and loaders from the data flags; a --data_root that does not exist is refused
+    (nothing is downloaded into a mistyped path) unless the data set comes from local files
+    (Fashion-MNIST from the Debian package is unpacked there)."""
+    local = args.dataset == "fashion_mnist" and os.path.isdir(DEBIAN_FMNIST)
+    if not os.path.isdir(args.data_root) and not local:
         raise UserError(f"--data_root {args.data_root!r} ({os.path.abspath(args.data_root)}) is no folder: point it "
                         f"at the folder holding cifar-100-python/, or create it to let CIFAR-100 be downloaded "
                         f"there (needs internet)")
