@@ -94,8 +94,8 @@ def fmt(xs) -> str:
 
 
 def table(rows: dict, args) -> str:
-    lines = [f"| teacher (top-1) | student | method | top-1, last epoch | GenDD probe | best during training "
-             f"(epoch, split) | epochs | trials |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| teacher (top-1) | student | method | top-1, last epoch | GenDD probe | best during training "
+             "(epoch, split) | epochs | trials |", "|---|---|---|---|---|---|---|---|"]
     for (teacher, student, method), vals in sorted(rows.items()):
         best = ", ".join(f"{v['best'].get('value', float('nan')):.2f} (ep {v['best'].get('epoch')}, "
                          f"{v['split']}, {v['best'].get('metric')})" for v in vals)

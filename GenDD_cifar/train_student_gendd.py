@@ -4,11 +4,11 @@ accuracy of a checkpoint (this project's or the reference implementation's)."""
 import json
 import os
 
-from gendd.cli import UserError, main_guard, run_name
+from gendd.cli import UserError, main_guard, run_name, start_run
 from gendd.engine import evaluate, fit, init_distributed, seed_everything
 from gendd.gendd_cli import (add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config,
                              load_gendd_weights, load_pretrained_student)
-from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher, start_run,
+from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch

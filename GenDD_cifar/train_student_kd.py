@@ -4,10 +4,11 @@ SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0
 """
 import os
 
-from gendd.cli import UserError, epoch_list, main_guard, run_name, train_config
+from gendd.baseline_cli import add_baseline_args, baseline_kwargs
+from gendd.cli import UserError, epoch_list, main_guard, run_name, start_run, train_config
 from gendd.distillers import build as build_distiller
 from gendd.engine import RunLogger, fit, init_distributed, seed_everything
-from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher, start_run,
+from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
 from gendd_cifar.models import build_model
 
@@ -24,29 +25,8 @@ def parse():
     p.add_argument("--weight_decay", type=float, default=5e-4)
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--lr_decay_epochs", default="150,180,210")
-    k = p.add_argument_group("losses")
-    k.add_argument("--ce_weight", type=float, default=0.1, help="KD: weight of the cross-entropy term")
-    k.add_argument("--kd_weight", type=float, default=0.9, help="KD term weight")
-    k.add_argument("--kd_T", type=float, default=4.0, help="temperature of KD, DKD and IKL's SCE")
-    k.add_argument("--dkd_alpha", type=float, default=1.0)
-    k.add_argument("--dkd_beta", type=float, default=8.0)
-    k.add_argument("--ikl_alpha", type=float, default=1.0, help="weight of IKL's SCE term")
-    k.add_argument("--ikl_beta", type=float, default=8.0, help="weight of IKL's wMSE term")
-    k.add_argument("--ikl_T2", type=float, default=100.0, help="temperature of the wMSE weights")
-    k.add_argument("--ikl_gi", action="store_true", help="IKL: weights from the per-class prior (GI)")
-    k.add_argument("--loss_warmup", type=float, default=20, help="DKD/IKL: epochs over which the KD term ramps up")
+    add_baseline_args(p)
     return p.parse_args()
-
-
-def method_kwargs(args) -> dict:
-    if args.distill == "kd":
-        return dict(ce_weight=args.ce_weight, kd_weight=args.kd_weight, temperature=args.kd_T)
-    if args.distill == "dkd":
-        return dict(alpha=args.dkd_alpha, beta=args.dkd_beta, temperature=args.kd_T, warmup_epochs=args.loss_warmup)
-    if args.distill == "ikl":
-        return dict(alpha=args.ikl_alpha, beta=args.ikl_beta, temperature=args.kd_T, temperature2=args.ikl_T2,
-                    gi=args.ikl_gi, warmup_epochs=args.loss_warmup)
-    return {}
 
 
 def main():
@@ -64,7 +44,7 @@ def main():
     data = build_data(args, env)
     teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes) if args.path_t else (None, None)
     student = build_model(args.model_s, data.sets.num_classes)
-    distiller = build_distiller(args.distill, student, teacher, **method_kwargs(args))
+    distiller = build_distiller(args.distill, student, teacher, **({} if args.distill == "vanilla" else baseline_kwargs(args, args.distill)))
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))

@@ -5,10 +5,10 @@ warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretr
 """
 import os
 
-from gendd.cli import main_guard, run_name, train_config
+from gendd.cli import main_guard, run_name, start_run, train_config
 from gendd.distillers import build as build_distiller
 from gendd.engine import fit, init_distributed, seed_everything
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, start_run, teacher_from_args
+from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, teacher_from_args
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
 

@@ -6,10 +6,10 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import epoch_list, main_guard, run_name, train_config
+from gendd.cli import epoch_list, main_guard, run_name, start_run, train_config
 from gendd.distillers import build as build_distiller
 from gendd.engine import fit, init_distributed, seed_everything
-from gendd_cifar.common import base_parser, build_data, final_test, start_run
+from gendd_cifar.common import base_parser, build_data, final_test
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from gendd.cli import UserError, add_engine_args
-from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate, prepare_run_dir
+from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate
 from gendd.state_dicts import StateDictMismatch
 
 from .data import DATASETS, DEBIAN_FMNIST, Datasets, build_datasets
@@ -122,14 +122,6 @@ def report_teacher(teacher: nn.Module, arch: str, args, env: DistEnv, data: Data
     if env.is_main:
         with open(os.path.join(logger.run_dir, "teacher.json"), "w") as fh:
             json.dump({"arch": arch, "path": args.path_t, **acc}, fh, indent=2)
-
-
-def start_run(args, env: DistEnv, run_dir: str) -> RunLogger:
-    config = {k: v for k, v in sorted(vars(args).items())}
-    prepare_run_dir(run_dir, config, args.resume_mode, env.is_main)
-    logger = RunLogger(run_dir, enabled=env.is_main)
-    logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
-    return logger
 
 
 def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json") -> dict:
