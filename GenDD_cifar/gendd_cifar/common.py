@@ -19,6 +19,7 @@ from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluat
 from gendd.state_dicts import StateDictMismatch
 
 from .data import DATASETS, DEBIAN_FMNIST, Datasets, build_datasets
+from .gpu_data import device_source
 from .teachers import fitting_archs, infer_arch, load_teacher, read_state_dict, to_our_names
 
 
@@ -32,6 +33,8 @@ def base_parser(description: str) -> argparse.ArgumentParser:
                    help="hold out this many training images as a validation split for checkpoint selection")
     g.add_argument("--train_subset", type=int, default=0, help="train on a stratified subset of this many images")
     g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
+    g.add_argument("--gpu_data", action="store_true",
+                   help="keep the training set on the device and crop/flip/normalise there (gendd_cifar.gpu_data)")
     g.add_argument("--trial", default="0", help="run name suffix")
     add_engine_args(p)
     return p
@@ -64,9 +67,12 @@ def build_data(args, env: DistEnv) -> Data:
                         f"folder there to download it again (CIFAR-100, needs internet)") from err
     pin = env.device.type == "cuda"
     workers = args.num_workers
-    # the CIFAR transforms draw from torch's generator only
-    source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin,
-                           rngs=("torch",))
+    if getattr(args, "gpu_data", False):  # the whole training set on the device, augmented there
+        source = device_source(sets.train, args.dataset, args.batch_size, args.seed, env.device, env.rank,
+                               env.world_size)
+    else:  # the CIFAR transforms draw from torch's generator only
+        source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin,
+                               rngs=("torch",))
     evl = eval_loader(sets.eval, 256, env.rank, env.world_size, workers, pin)
     test = evl if sets.eval is sets.test else eval_loader(sets.test, 256, env.rank, env.world_size, workers, pin)
     return Data(sets, source, evl, test)
