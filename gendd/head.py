@@ -172,12 +172,12 @@ class Denoiser(nn.Module):
 
     def forward_modulated(self, x: torch.Tensor, mod: torch.Tensor) -> torch.Tensor:
         """The network after y, given ``modulation(y)`` (broadcastable against x's rows)."""
-        W = self.width
+        pieces = mod.split(self.width, dim=-1)  # one split: its backward is one cat, not a zero fill per slice
         h = self.input_proj(x)
         for i, block in enumerate(self.res_blocks):
-            shift, scale1, gate = mod[..., 3 * W * i:3 * W * (i + 1)].chunk(3, dim=-1)
+            shift, scale1, gate = pieces[3 * i:3 * i + 3]
             h = self._run(_fused_block, h, shift, scale1, gate, block)
-        shift, scale1 = mod[..., -2 * W:].chunk(2, dim=-1)
+        shift, scale1 = pieces[-2:]
         final = self.final_layer
         return final.linear(torch.addcmul(shift, final.norm_final(h), scale1))
 
