@@ -4,10 +4,10 @@ accuracy of a checkpoint (this project's or the reference implementation's)."""
 import json
 import os
 
-from gendd.cli import UserError, main_guard, run_name, start_run
-from gendd.engine import evaluate, fit, init_distributed, seed_everything
-from gendd.gendd_cli import (add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config,
-                             load_gendd_weights, load_pretrained_student)
+from gendd.cli import UserError, fit_or_stop, main_guard, run_name, start_run
+from gendd.engine import evaluate, init_distributed, seed_everything
+from gendd.gendd_cli import add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config, load_gendd_weights
+from gendd.pretrain_cli import start_from_stage1
 from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
 from gendd_cifar.models import build_model
@@ -32,14 +32,7 @@ def run_dir_of(args) -> str:
                         run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
 
 
-def pretrain_path(args) -> str:
-    if args.path_pretrain != "auto":
-        return args.path_pretrain
-    path = os.path.join(stage1_run_dir(args), "final.pth")
-    if not os.path.isfile(path) and not args.dry_run:
-        raise UserError(f"--path_pretrain auto: no finished stage-1 run at {path}; run train_student_pretrain.py "
-                        f"with the same --model_s/--path_t/--dataset/--trial/--save_dir first")
-    return path
+RUN_STAGE1 = "run train_student_pretrain.py with the same --model_s/--path_t/--dataset/--trial/--save_dir"
 
 
 def evaluate_only(args, env, data, student, teacher, run_dir):
@@ -71,22 +64,17 @@ def main():
     if not args.path_t:
         raise UserError("training needs the teacher: pass --path_t")
     teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
-    stage1 = pretrain_path(args) if args.path_pretrain else ""
-    if stage1 and (os.path.isfile(stage1) or not args.dry_run):
-        load_pretrained_student(student, stage1)
+    stage1 = start_from_stage1(args, student, stage1_run_dir(args), RUN_STAGE1)
     distiller = build_gendd(args, student, teacher)
     if args.resume:
         load_gendd_weights(distiller, args.resume)
     cfg = gendd_train_config(args, run_dir, args.epochs)
     logger = start_run(args, env, run_dir)
     report_teacher(teacher, arch_t, args, env, data, logger)
-    if stage1 and os.path.isfile(stage1):
+    if stage1:
         logger.info(f"student starts from stage 1: {stage1}")
-    if args.dry_run:
-        logger.info("dry run: GenDD distiller built, stopping before training")
-        return
-    fit(distiller, data.source, data.eval, cfg, env)
-    final_test(distiller, data, env, run_dir, logger)
+    if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env):
+        final_test(distiller, data, env, run_dir, logger)
 
 
 if __name__ == "__main__":

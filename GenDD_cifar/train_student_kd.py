@@ -5,9 +5,9 @@ SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0
 import os
 
 from gendd.baseline_cli import add_baseline_args, baseline_kwargs
-from gendd.cli import UserError, epoch_list, main_guard, run_name, start_run, train_config
+from gendd.cli import UserError, epoch_list, fit_or_stop, main_guard, run_name, start_run, train_config
 from gendd.distillers import build as build_distiller
-from gendd.engine import RunLogger, fit, init_distributed, seed_everything
+from gendd.engine import RunLogger, init_distributed, seed_everything
 from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
 from gendd_cifar.models import build_model
@@ -51,11 +51,8 @@ def main():
     logger = start_run(args, env, run_dir)
     if teacher is not None:
         report_teacher(teacher, arch_t, args, env, data, logger)
-    if args.dry_run:
-        logger.info(f"dry run: {args.distill} distiller built ({type(distiller).__name__}), stopping before training")
-        return
-    fit(distiller, data.source, data.eval, cfg, env)
-    final_test(distiller, data, env, run_dir, RunLogger(run_dir, env.is_main, tensorboard=False))
+    if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env):
+        final_test(distiller, data, env, run_dir, RunLogger(run_dir, env.is_main, tensorboard=False))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretr
 """
 import os
 
-from gendd.cli import main_guard, run_name, start_run, train_config
+from gendd.cli import fit_or_stop, main_guard, run_name, start_run
 from gendd.distillers import build as build_distiller
-from gendd.engine import fit, init_distributed, seed_everything
+from gendd.engine import init_distributed, seed_everything
+from gendd.pretrain_cli import add_stage1_args, stage1_train_config
 from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, teacher_from_args
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
@@ -16,11 +17,7 @@ from gendd_cifar.teachers import infer_arch
 def parse():
     p = base_parser(__doc__)
     add_teacher_args(p)
-    p.add_argument("--model_s", default="resnet8x4")
-    p.add_argument("--epochs", type=int, default=50)
-    p.add_argument("--learning_rate", type=float, default=3e-3)
-    p.add_argument("--weight_decay", type=float, default=5e-2)
-    p.add_argument("--warmup_epochs", type=float, default=0)
+    add_stage1_args(p, model_s="resnet8x4", epochs=50, learning_rate=3e-3, weight_decay=5e-2)
     return p.parse_args()
 
 
@@ -39,14 +36,10 @@ def main():
     teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
     student = build_model(args.model_s, data.sets.num_classes)
     distiller = build_distiller("gendd_pretrain", student, teacher)
-    cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="adamw",
-                       weight_decay=args.weight_decay, lr_schedule="cosine", warmup_epochs=args.warmup_epochs)
+    cfg = stage1_train_config(args, run_dir)
     logger = start_run(args, env, run_dir)
     report_teacher(teacher, arch_t, args, env, data, logger)
-    if args.dry_run:
-        logger.info("dry run: stage-1 module built, stopping before training")
-        return
-    fit(distiller, data.source, data.eval, cfg, env)
+    fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import epoch_list, main_guard, run_name, start_run, train_config
+from gendd.cli import epoch_list, fit_or_stop, main_guard, run_name, start_run, train_config
 from gendd.distillers import build as build_distiller
-from gendd.engine import fit, init_distributed, seed_everything
+from gendd.engine import init_distributed, seed_everything
 from gendd_cifar.common import base_parser, build_data, final_test
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
@@ -37,10 +37,8 @@ def main():
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
     logger = start_run(args, env, run_dir)
-    if args.dry_run:
-        logger.info("dry run: every piece built, stopping before training")
+    if not fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env):
         return
-    fit(distiller, data.source, data.eval, cfg, env)
     final_test(model, data, env, run_dir, logger)
     if env.is_main:
         out = os.path.join(run_dir, f"{args.model}_vanilla", f"ckpt_epoch_{args.epochs}.pth")

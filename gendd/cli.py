@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .engine import NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, prepare_run_dir
+from .engine import NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, prepare_run_dir
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
@@ -60,6 +60,17 @@ def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger
     logger = RunLogger(run_dir, enabled=env.is_main)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
     return logger
+
+
+def fit_or_stop(args: argparse.Namespace, logger: RunLogger, distiller, source, eval_data, cfg: TrainConfig,
+                env: DistEnv) -> bool:
+    """``fit`` the distiller, or with --dry_run log that every piece was built and stop; True
+    when it trained."""
+    if args.dry_run:
+        logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
+        return False
+    fit(distiller, source, eval_data, cfg, env)
+    return True
 
 
 def epoch_list(spec: str) -> tuple[int, ...]:
