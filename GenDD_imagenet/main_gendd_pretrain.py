@@ -4,40 +4,35 @@ logits = teacher_fc(proj(f_s)), cross-entropy (soft-target CE under --recipe A1/
 AdamW lr 2e-3, cosine, no warm-up, 20 epochs, RandomResizedCrop(0.08-1) (SPEC §3-4).
 Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
-from gendd.cli import main_guard, start_run, train_config
+from gendd.cli import fit_or_stop, main_guard, start_run
 from gendd.distillers import build as build_distiller
-from gendd.engine import fit, init_distributed
-from gendd_imagenet.common import (add_teacher_args, base_parser, build_data, stage1_run_dir, teacher_from_args,
-                                   teacher_kwargs)
+from gendd.engine import init_distributed, seed_everything
+from gendd.pretrain_cli import add_stage1_args, stage1_train_config
+from gendd_imagenet.common import (add_teacher_args, base_parser, build_data, report_teacher, stage1_run_dir,
+                                   teacher_from_args, teacher_kwargs)
 from gendd_imagenet.models import build_model
 
 
 def parse():
     p = base_parser(__doc__, "imagenet")
     add_teacher_args(p)
-    p.add_argument("--model_s", default="resnet18")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--learning_rate", type=float, default=2e-3)
-    p.add_argument("--weight_decay", type=float, default=2e-2)
-    p.add_argument("--warmup_epochs", type=float, default=0)
+    add_stage1_args(p, model_s="resnet18", epochs=20, learning_rate=2e-3, weight_decay=2e-2)
     return p.parse_args()
 
 
 def main():
     args = parse()
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     run_dir = stage1_run_dir(args)
-    logger = start_run(args, env, run_dir)
     data = build_data(args, env)
-    teacher = teacher_from_args(args, env, data, logger)
+    teacher = teacher_from_args(args, env, data)
     student = build_model(args.model_s, data.num_classes)
     distiller = build_distiller("gendd_pretrain", student, **teacher_kwargs(teacher))
-    cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="adamw",
-                       weight_decay=args.weight_decay, lr_schedule="cosine", warmup_epochs=args.warmup_epochs)
-    if args.dry_run:
-        logger.info("dry run: stage-1 module built, stopping before training")
-        return
-    fit(distiller, data.source, data.val, cfg, env)
+    cfg = stage1_train_config(args, run_dir)
+    logger = start_run(args, env, run_dir)
+    report_teacher(teacher, args, env, data, logger)
+    fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """What every ImageNet-tree script shares: data flags and loaders (ImageNet ImageFolder,
 CC3M shards, ImageNet-LT lists), teacher loading with its accuracy report, run folders.
 
+Scripts read and check every input (data, teacher, start weights) before they claim the run
+folder, so that bad input is refused with a clear message and leaves it untouched.
+
 Data kinds: "imagenet" (train/ and val/ under --data), "cc3m" (label-free training on
 --train_shards, evaluation on ImageNet val under --data) and "lt" (ImageNet-LT list files,
 image paths relative to --data). The class count always comes from the data.
@@ -16,12 +19,13 @@ from torch import nn
 
 from gendd.cli import UserError, add_engine_args, run_name
 from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate
+from gendd.state_dicts import StateDictMismatch
 
 from .batches import MixedSource, Unlabelled
 from .data import (CC3MSource, ImageNetLT, MixupCutmix, class_counts, eval_transform, image_folder, imagenet_folders,
                    read_list, recipe_train_transform, train_transform)
 from .models import BEIT_TAGS, TORCHVISION_WEIGHTS, build_model
-from .teachers import load_teacher
+from .teachers import fitting_archs, load_teacher, read_weights, teacher_state_dict
 
 RECIPES = ("none", "A1", "A2")
 DATA_TAGS = {"imagenet": "imagenet", "cc3m": "cc3m", "lt": "imagenet_lt"}
@@ -76,6 +80,7 @@ class Data:
 
 def build_data(args, env: DistEnv, train: bool = True) -> Data:
     """Validation loader (every image once across ranks) and, with ``train``, the batch source."""
+    check_data_folders(args, train)
     try:
         return _build_data(args, env, train)
     except ValueError as err:
@@ -108,6 +113,22 @@ def _build_data(args, env: DistEnv, train: bool) -> Data:
     return data
 
 
+def check_data_folders(args, train: bool) -> None:
+    """--data must be a folder, holding train/ and val/ where the data kind reads them (a
+    clear error instead of one from deep inside the loaders)."""
+    if args.data_kind == "lt":
+        need, layout = (), "the folder that the paths in the ImageNet-LT list files are relative to"
+    else:
+        need = ("train", "val") if args.data_kind == "imagenet" and train else ("val",)
+        layout = "the ImageNet root holding " + " and ".join(f"{split}/<class>/<image>" for split in need)
+    if not os.path.isdir(args.data):
+        raise UserError(f"--data {args.data!r} ({os.path.abspath(args.data)}) is no folder: point it at {layout}")
+    missing = [split for split in need if not os.path.isdir(os.path.join(args.data, split))]
+    if missing:
+        raise UserError(f"--data {args.data!r} has no {' or '.join(m + '/' for m in missing)} folder: point it at "
+                        f"{layout}")
+
+
 def _train_transform(args):
     scale = (args.crop_scale, 1.0)
     if args.recipe == "none":
@@ -135,23 +156,44 @@ def is_remote(spec: str) -> bool:
     return spec == "torchvision" or spec.startswith("timm:")
 
 
-def teacher_from_args(args, env: DistEnv, data: Data, logger: RunLogger) -> nn.Module:
-    """The frozen teacher named by --arch_t/--path_t, its val accuracy logged (unless skipped).
+def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
+    """The frozen teacher named by --arch_t/--path_t, checked against the data's class count.
 
     A dry run does not download: torchvision/timm teachers are built on the meta device
     (shapes only) after the same checks a real load makes; local files load for real."""
     if args.dry_run and is_remote(args.path_t):
-        logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
         return shapes_only_teacher(args.path_t, args.arch_t, data.num_classes)
     try:
         teacher = load_teacher(args.path_t, args.arch_t, num_classes=data.num_classes)
-    except (ValueError, RuntimeError) as err:
-        raise UserError(f"cannot load the teacher {args.arch_t} from {args.path_t!r}: {err}") from err
-    teacher = teacher.to(env.device)
-    if not (args.skip_teacher_eval or args.dry_run):
+    except StateDictMismatch as err:
+        raise teacher_mismatch(args, data.num_classes) or UserError(
+            f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
+    except (ValueError, RuntimeError, FileNotFoundError) as err:
+        raise UserError(f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
+    return teacher.to(env.device)
+
+
+def teacher_mismatch(args, num_classes: int) -> UserError | None:
+    """The plain reason the --path_t file does not load as --arch_t: another zoo architecture
+    or another class count than the data's (None when it is neither)."""
+    classes, fits = fitting_archs(teacher_state_dict(read_weights(args.path_t)), num_classes)
+    if fits and args.arch_t not in fits:
+        return UserError(f"teacher {args.path_t!r} is a {fits[0]} checkpoint, not a {args.arch_t}: pass --arch_t "
+                         f"{fits[0]}" + (f" (it has {classes} output classes; the data has {num_classes})"
+                                         if classes != num_classes else ""))
+    if classes != num_classes:
+        return UserError(f"teacher {args.path_t!r} has {classes} output classes but the data under --data "
+                         f"{args.data!r} has {num_classes}: use a teacher trained on these classes")
+    return None
+
+
+def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: RunLogger) -> None:
+    """Log the teacher's val accuracy (not for --skip_teacher_eval or a dry run)."""
+    if teacher.fc.weight.is_meta:
+        logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
+    elif not (args.skip_teacher_eval or args.dry_run):
         acc = evaluate(teacher, data.val, env.device)
         logger.info(f"teacher {args.arch_t} ({args.path_t}): val top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
-    return teacher
 
 
 def shapes_only_teacher(spec: str, arch: str, num_classes: int) -> nn.Module:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 
-from gendd.cli import UserError, start_run
+from gendd.cli import fit_or_stop, start_run
 from gendd.distillers.gendd import GenDD
-from gendd.engine import fit, init_distributed
-from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights, load_pretrained_student
+from gendd.engine import init_distributed, seed_everything
+from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights
+from gendd.pretrain_cli import start_from_stage1
 
-from .common import add_results_table_arg, build_data, run_dir_of, stage1_run_dir, teacher_from_args, teacher_kwargs
+from .common import (Data, add_results_table_arg, build_data, report_teacher, run_dir_of, stage1_run_dir,
+                     teacher_from_args, teacher_kwargs)
 from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval, setting_of
 from .models import build_model
+
+RUN_STAGE1 = "run main_gendd_pretrain.py with the same --model_s/--arch_t/--recipe/--trial/--save_dir"
 
 
 def add_imagenet_gendd_args(p) -> None:
@@ -35,20 +39,11 @@ def sampling_tag(args) -> str:
     return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
 
 
-def pretrain_path(args) -> str:
-    if args.path_pretrain != "auto":
-        return args.path_pretrain
-    path = os.path.join(stage1_run_dir(args), "final.pth")
-    if not os.path.isfile(path) and not args.dry_run:
-        raise UserError(f"--path_pretrain auto: no finished stage-1 run at {path}; run main_gendd_pretrain.py with "
-                        f"the same --model_s/--arch_t/--recipe/--trial/--save_dir first")
-    return path
-
-
 def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
     """Train GenDD (``cls``) into <save_dir>/<kind>/<run>, or with --evaluate evaluate that run's
     final.pth (or --resume)."""
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     run_dir = run_dir_of(args, kind)
     data = build_data(args, env, train=not args.evaluate)
     student = build_model(args.model_s, data.num_classes)
@@ -58,22 +53,25 @@ def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
         path = checkpoint_to_evaluate(args, run_dir)
         model = load_gendd_for_eval(args, student, path, data.num_classes, cls)
         return evaluate_and_report(model, args, env, data, path, row, sampling_tag(args))
-    logger = start_run(args, env, run_dir)
-    teacher = teacher_from_args(args, env, data, logger)
-    if args.path_pretrain:
-        path = pretrain_path(args)
-        if os.path.isfile(path):
-            load_pretrained_student(student, path)
-            logger.info(f"student starts from stage 1: {path}")
+    distiller = train_gendd(args, env, data, student, run_dir, cls)
+    if distiller is not None and data.train_counts is not None:  # ImageNet-LT: shot groups of the final model
+        evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, sampling_tag(args))
+    return None
+
+
+def train_gendd(args, env, data: Data, student, run_dir: str, cls: type[GenDD]) -> GenDD | None:
+    """Read and check the teacher and the start weights, then claim ``run_dir`` and train;
+    the trained distiller, or None after a dry run."""
+    teacher = teacher_from_args(args, env, data)
+    stage1 = start_from_stage1(args, student, stage1_run_dir(args), RUN_STAGE1)
     distiller = build_gendd(args, student, cls=cls, **teacher_kwargs(teacher))
     if args.resume:
         load_gendd_weights(distiller, args.resume)
-        logger.info(f"GenDD weights loaded from {args.resume}")
     cfg = gendd_train_config(args, run_dir, args.epochs)
-    if args.dry_run:
-        logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
-        return None
-    fit(distiller, data.source, data.val, cfg, env)
-    if data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
-        evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, sampling_tag(args))
-    return None
+    logger = start_run(args, env, run_dir)
+    report_teacher(teacher, args, env, data, logger)
+    if stage1:
+        logger.info(f"student starts from stage 1: {stage1}")
+    if args.resume:
+        logger.info(f"GenDD weights loaded from {args.resume}")
+    return distiller if fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env) else None

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from gendd.cli import UserError, epoch_list, start_run, train_config
-from gendd.engine import fit, init_distributed
+from gendd.cli import UserError, epoch_list, fit_or_stop, start_run, train_config
+from gendd.engine import init_distributed, seed_everything
 
-from .common import Data, add_results_table_arg, build_data, teacher_from_args
+from .common import Data, add_results_table_arg, build_data, report_teacher, teacher_from_args
 from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval, setting_of
 from .models import build_model
 
@@ -42,6 +42,7 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
     """Train ``make_distiller(student, teacher)`` into ``run_dir`` (``student`` is
     ``args.model_s`` with the data's class count), or evaluate its final.pth with --evaluate."""
     env = init_distributed(args.device)
+    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
     data: Data = build_data(args, env, train=not args.evaluate)
     student = build_model(args.model_s, data.num_classes)
     row = dict(row, setting=setting_of(args), student=args.model_s, sampling="-")
@@ -49,16 +50,15 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
         path = checkpoint_to_evaluate(args, run_dir)
         evaluate_and_report(load_student_for_eval(student, path), args, env, data, path, row)
         return
-    logger = start_run(args, env, run_dir)
-    teacher = teacher_from_args(args, env, data, logger) if with_teacher else None
+    teacher = teacher_from_args(args, env, data) if with_teacher else None
     try:
         distiller = make_distiller(student, teacher)
     except ValueError as err:
         raise UserError(str(err)) from err
     cfg = sgd_config(args, run_dir)
-    if args.dry_run:
-        logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
-        return
-    fit(distiller, data.source, data.val, cfg, env)
-    if data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
+    logger = start_run(args, env, run_dir)
+    if teacher is not None:
+        report_teacher(teacher, args, env, data, logger)
+    trained = fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env)
+    if trained and data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
         evaluate_and_report(distiller.student, args, env, data, os.path.join(run_dir, "final.pth"), row)

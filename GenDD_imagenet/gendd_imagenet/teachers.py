@@ -84,11 +84,17 @@ def teacher_state_dict(obj: object) -> dict[str, torch.Tensor]:
     return sd
 
 
-def fitting_hint(sd: dict[str, torch.Tensor], arch: str, num_classes: int) -> str:
-    """Which zoo architecture (and class count) the state_dict fits, as advice for the user."""
+def fitting_archs(sd: dict[str, torch.Tensor], num_classes: int) -> tuple[int, list[str]]:
+    """(class count of the file's classifier, or ``num_classes`` when it has none; the zoo
+    architectures whose state_dict at that class count is exactly ``sd``'s keys and shapes)."""
     classes = next((sd[k].shape[0] for k in CLASSIFIER_KEYS if k in sd and sd[k].dim() == 2), num_classes)
     builders = {name: (lambda name=name: _meta_model(name, classes)) for name in model_names()}
-    fits = find_fitting(sd, builders)
+    return classes, find_fitting(sd, builders)
+
+
+def fitting_hint(sd: dict[str, torch.Tensor], arch: str, num_classes: int) -> str:
+    """Which zoo architecture (and class count) the state_dict fits, as advice for the user."""
+    classes, fits = fitting_archs(sd, num_classes)
     if arch in fits:
         return f"the file is a {arch} with {classes} classes: pass num_classes={classes}"
     if fits:
