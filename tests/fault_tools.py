@@ -1,6 +1,7 @@
 """Shared pieces of the fault-injection tests: a tiny CIFAR-100 world (fake data in
 torchvision's format and a resnet8 teacher file), the real CIFAR scripts run as processes
-(plain, or under ``fault_runner.py``) or in this process, and checks on run folders."""
+(plain, or under ``fault_runner.py``) or in this process (those of the ImageNet tree too),
+and checks on run folders and on refusals."""
 from __future__ import annotations
 
 import contextlib
@@ -8,6 +9,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import runpy
 import subprocess
 import sys
@@ -88,16 +90,16 @@ def start(args: list[str], faults: dict | None = None) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True)
 
 
-def run_in_process(args: list[str]) -> tuple[int, str]:
-    """Run ``python SCRIPT ARGS`` inside this process (one thread, like the subprocesses):
-    (exit code, stdout + stderr). Exceptions other than SystemExit propagate."""
+def run_in_process(args: list[str], tree: pathlib.Path = CIFAR) -> tuple[int, str]:
+    """Run ``python SCRIPT ARGS`` from ``tree`` inside this process (one thread, like the
+    subprocesses): (exit code, stdout + stderr). Exceptions other than SystemExit propagate."""
     script, *rest = args
     old_argv, old_cwd, old_path, old_threads = sys.argv, os.getcwd(), list(sys.path), torch.get_num_threads()
     out = io.StringIO()
     code = 0
     try:
-        os.chdir(CIFAR)
-        sys.path.insert(0, str(CIFAR))
+        os.chdir(tree)
+        sys.path.insert(0, str(tree))
         sys.argv = [script, *rest]
         torch.set_num_threads(1)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -110,6 +112,18 @@ def run_in_process(args: list[str]) -> tuple[int, str]:
         os.chdir(old_cwd)
         torch.set_num_threads(old_threads)
     return code, out.getvalue()
+
+
+def refused(args: list[str], *words: str, code: int = 2, tree: pathlib.Path = CIFAR) -> str:
+    """Run the script in this process and check that it refused: exit ``code``, no traceback,
+    exactly one ``error: `` line, and every one of ``words`` in the output."""
+    got, out = run_in_process(args, tree)
+    assert got == code, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+    assert sum(line.startswith("error: ") for line in re.split(r"[\r\n]+", out)) == 1, out[-3000:]
+    for word in words:
+        assert word in out, f"{word!r} not in:\n{out[-3000:]}"
+    return out
 
 
 def step_files(run_dir) -> list[pathlib.Path]:

@@ -1,19 +1,18 @@
 """Bad input to the real CIFAR scripts (run in this process through their ``__main__``):
 each case ends with one clear line naming the problem and the fix, a non-zero exit code,
 and the finished run already in the output folder untouched (every file's bytes and mtime)."""
-import re
 import shutil
 
 import pytest
 import torch
 
 from fault_tools import (assert_bitwise_equal, final_weights, gendd_args, gendd_run_dir, kd_args, kd_run_dir,
-                         make_world, partial_files, run_in_process, snapshot, step_files, teacher_path)
+                         make_world, partial_files, refused, run_in_process, snapshot, step_files, teacher_path)
 from gendd.distillers import build as build_distiller
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
 
-EXIT_BAD_INPUT, EXIT_WRITE_FAILED = 2, 74
+EXIT_WRITE_FAILED = 74
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +31,6 @@ def finished(world):
     before = snapshot(run_dir)
     yield run_dir
     assert snapshot(run_dir) == before
-
-
-def refused(args, *words, code=EXIT_BAD_INPUT) -> str:
-    got, out = run_in_process(args)
-    assert got == code, out[-3000:]
-    assert "Traceback" not in out, out[-3000:]
-    assert sum(line.startswith("error: ") for line in re.split(r"[\r\n]+", out)) == 1, out[-3000:]
-    for word in words:
-        assert word in out, f"{word!r} not in:\n{out[-3000:]}"
-    return out
 
 
 def teacher_file(world, name, arch, num_classes):
