@@ -4,8 +4,8 @@ accuracy of a checkpoint (this project's or the reference implementation's)."""
 import json
 import os
 
-from gendd.cli import UserError, fit_or_stop, main_guard, run_name, start_run
-from gendd.engine import evaluate, init_distributed, seed_everything
+from gendd.cli import UserError, add_training_args, fit_or_stop, main_guard, run_name, start_process, start_run
+from gendd.engine import evaluate
 from gendd.gendd_cli import add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config, load_gendd_weights
 from gendd.pretrain_cli import start_from_stage1
 from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
@@ -19,9 +19,7 @@ def parse():
     p = base_parser(__doc__)
     add_teacher_args(p, required=False)
     p.add_argument("--model_s", default="resnet8x4")
-    p.add_argument("--epochs", type=int, default=240)
-    p.add_argument("--learning_rate", type=float, default=1e-3)
-    p.add_argument("--weight_decay", type=float, default=5e-2)
+    add_training_args(p, epochs=240, learning_rate=1e-3, weight_decay=5e-2)
     add_gendd_args(p)
     return p.parse_args()
 
@@ -53,8 +51,7 @@ def evaluate_only(args, env, data, student, teacher, run_dir):
 
 def main():
     args = parse()
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     run_dir = run_dir_of(args)
     data = build_data(args, env)
     student = build_model(args.model_s, data.sets.num_classes)

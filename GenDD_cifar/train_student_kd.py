@@ -5,9 +5,10 @@ SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0
 import os
 
 from gendd.baseline_cli import add_baseline_args, baseline_kwargs
-from gendd.cli import UserError, epoch_list, fit_or_stop, main_guard, run_name, start_run, train_config
+from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, main_guard, run_name, start_process,
+                       start_run, train_config)
 from gendd.distillers import build as build_distiller
-from gendd.engine import RunLogger, init_distributed, seed_everything
+from gendd.engine import RunLogger
 from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
 from gendd_cifar.models import build_model
@@ -20,9 +21,7 @@ def parse():
     add_teacher_args(p, required=False)
     p.add_argument("--model_s", default="resnet8x4")
     p.add_argument("--distill", default="kd", choices=METHODS)
-    p.add_argument("--epochs", type=int, default=240)
-    p.add_argument("--learning_rate", type=float, default=0.05)
-    p.add_argument("--weight_decay", type=float, default=5e-4)
+    add_training_args(p, epochs=240, learning_rate=0.05, weight_decay=5e-4)
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--lr_decay_epochs", default="150,180,210")
     add_baseline_args(p)
@@ -31,8 +30,7 @@ def parse():
 
 def main():
     args = parse()
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     if args.distill != "vanilla" and not args.path_t:
         raise UserError(f"--distill {args.distill} needs a teacher: pass --path_t")
     t_name = "none"

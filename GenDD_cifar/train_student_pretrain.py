@@ -5,9 +5,8 @@ warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretr
 """
 import os
 
-from gendd.cli import fit_or_stop, main_guard, run_name, start_run
+from gendd.cli import fit_or_stop, main_guard, run_name, start_process, start_run
 from gendd.distillers import build as build_distiller
-from gendd.engine import init_distributed, seed_everything
 from gendd.pretrain_cli import add_stage1_args, stage1_train_config
 from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, teacher_from_args
 from gendd_cifar.models import build_model
@@ -29,8 +28,7 @@ def stage1_run_dir(args) -> str:
 
 def main():
     args = parse()
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     run_dir = stage1_run_dir(args)
     data = build_data(args, env)
     teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)

@@ -6,9 +6,9 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import epoch_list, fit_or_stop, main_guard, run_name, start_run, train_config
+from gendd.cli import (add_training_args, epoch_list, fit_or_stop, main_guard, run_name, start_process, start_run,
+                       train_config)
 from gendd.distillers import build as build_distiller
-from gendd.engine import init_distributed, seed_everything
 from gendd_cifar.common import base_parser, build_data, final_test
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
@@ -17,9 +17,7 @@ from gendd_cifar.teachers import save_model
 def parse():
     p = base_parser(__doc__)
     p.add_argument("--model", default="resnet32x4")
-    p.add_argument("--epochs", type=int, default=240)
-    p.add_argument("--learning_rate", type=float, default=0.05)
-    p.add_argument("--weight_decay", type=float, default=5e-4)
+    add_training_args(p, epochs=240, learning_rate=0.05, weight_decay=5e-4)
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--lr_decay_epochs", default="150,180,210", help="epochs where the lr is multiplied by 0.1")
     return p.parse_args()
@@ -27,8 +25,7 @@ def parse():
 
 def main():
     args = parse()
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     run_dir = os.path.join(args.save_dir, "models", run_name(args.model, args.dataset, "trial", args.trial))
     data = build_data(args, env)
     model = build_model(args.model, data.sets.num_classes)

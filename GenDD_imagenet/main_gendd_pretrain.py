@@ -4,9 +4,8 @@ logits = teacher_fc(proj(f_s)), cross-entropy (soft-target CE under --recipe A1/
 AdamW lr 2e-3, cosine, no warm-up, 20 epochs, RandomResizedCrop(0.08-1) (SPEC §3-4).
 Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
-from gendd.cli import fit_or_stop, main_guard, start_run
+from gendd.cli import fit_or_stop, main_guard, start_process, start_run
 from gendd.distillers import build as build_distiller
-from gendd.engine import init_distributed, seed_everything
 from gendd.pretrain_cli import add_stage1_args, stage1_train_config
 from gendd_imagenet.common import (add_teacher_args, base_parser, build_data, report_teacher, stage1_run_dir,
                                    teacher_from_args, teacher_kwargs)
@@ -22,8 +21,7 @@ def parse():
 
 def main():
     args = parse()
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     run_dir = stage1_run_dir(args)
     data = build_data(args, env)
     teacher = teacher_from_args(args, env, data)

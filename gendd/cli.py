@@ -16,7 +16,8 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .engine import NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, prepare_run_dir
+from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, init_distributed,
+                     prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
@@ -45,6 +46,23 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
+
+
+def add_training_args(p, *, epochs: int, learning_rate: float, weight_decay: float) -> None:
+    """--epochs, --learning_rate and --weight_decay with the script's defaults (``p``: a parser
+    or an argument group)."""
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--learning_rate", type=float, default=learning_rate)
+    p.add_argument("--weight_decay", type=float, default=weight_decay)
+
+
+def start_process(args: argparse.Namespace) -> DistEnv:
+    """Join the process group (torchrun's environment, or one process) and seed torch, NumPy and
+    Python with --seed, the same on every rank; called before any model is built, so that every
+    rank and every restart of one command builds the same initial weights."""
+    env = init_distributed(args.device)
+    seed_everything(args.seed)
+    return env
 
 
 def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfig:

@@ -9,7 +9,7 @@ import os
 
 from torch import nn
 
-from .cli import UserError, train_config
+from .cli import UserError, add_training_args, train_config
 from .engine import TrainConfig
 from .gendd_cli import load_pretrained_student
 
@@ -18,9 +18,7 @@ def add_stage1_args(p: argparse.ArgumentParser, *, model_s: str, epochs: int, le
                     weight_decay: float) -> None:
     """The stage-1 flags with the tree's defaults."""
     p.add_argument("--model_s", default=model_s)
-    p.add_argument("--epochs", type=int, default=epochs)
-    p.add_argument("--learning_rate", type=float, default=learning_rate)
-    p.add_argument("--weight_decay", type=float, default=weight_decay)
+    add_training_args(p, epochs=epochs, learning_rate=learning_rate, weight_decay=weight_decay)
     p.add_argument("--warmup_epochs", type=float, default=0)
 
 

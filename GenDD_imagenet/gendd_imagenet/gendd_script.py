@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 
-from gendd.cli import fit_or_stop, start_run
+from gendd.cli import add_training_args, fit_or_stop, start_process, start_run
 from gendd.distillers.gendd import GenDD
-from gendd.engine import init_distributed, seed_everything
 from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights
 from gendd.pretrain_cli import start_from_stage1
 
@@ -25,9 +24,7 @@ RUN_STAGE1 = "run main_gendd_pretrain.py with the same --model_s/--arch_t/--reci
 
 def add_imagenet_gendd_args(p) -> None:
     p.add_argument("--model_s", default="resnet18")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--learning_rate", type=float, default=2e-3)
-    p.add_argument("--weight_decay", type=float, default=2e-2)
+    add_training_args(p, epochs=100, learning_rate=2e-3, weight_decay=2e-2)
     add_gendd_args(p)
     add_results_table_arg(p)
     p.add_argument("--no_cos", dest="cos", action="store_false", help="step decay at --lr_decay_epochs, not cosine")
@@ -42,8 +39,7 @@ def sampling_tag(args) -> str:
 def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
     """Train GenDD (``cls``) into <save_dir>/<kind>/<run>, or with --evaluate evaluate that run's
     final.pth (or --resume)."""
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     run_dir = run_dir_of(args, kind)
     data = build_data(args, env, train=not args.evaluate)
     student = build_model(args.model_s, data.num_classes)

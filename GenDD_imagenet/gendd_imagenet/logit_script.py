@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from gendd.cli import UserError, epoch_list, fit_or_stop, start_run, train_config
-from gendd.engine import init_distributed, seed_everything
+from gendd.cli import UserError, add_training_args, epoch_list, fit_or_stop, start_process, start_run, train_config
 
 from .common import Data, add_results_table_arg, build_data, report_teacher, teacher_from_args
 from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval, setting_of
@@ -17,9 +16,7 @@ from .models import build_model
 
 def add_sgd_args(p, lr: float, weight_decay: float, epochs: int = 100) -> None:
     g = p.add_argument_group("optimisation (SGD)")
-    g.add_argument("--epochs", type=int, default=epochs)
-    g.add_argument("--learning_rate", type=float, default=lr)
-    g.add_argument("--weight_decay", type=float, default=weight_decay)
+    add_training_args(g, epochs=epochs, learning_rate=lr, weight_decay=weight_decay)
     g.add_argument("--momentum", type=float, default=0.9)
     g.add_argument("--lr_schedule", default="step", choices=["step", "cosine"])
     g.add_argument("--lr_decay_epochs", default="30,60,90", help="×0.1 at these epochs (step schedule)")
@@ -41,8 +38,7 @@ def sgd_config(args, run_dir: str):
 def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_teacher: bool = True) -> None:
     """Train ``make_distiller(student, teacher)`` into ``run_dir`` (``student`` is
     ``args.model_s`` with the data's class count), or evaluate its final.pth with --evaluate."""
-    env = init_distributed(args.device)
-    seed_everything(args.seed)  # the same initial weights on every rank and at every restart
+    env = start_process(args)
     data: Data = build_data(args, env, train=not args.evaluate)
     student = build_model(args.model_s, data.num_classes)
     row = dict(row, setting=setting_of(args), student=args.model_s, sampling="-")
