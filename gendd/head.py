@@ -15,8 +15,7 @@ checkpoints (prefix ``diffloss.net.``).
 Two paths with the same math: ``fast=False`` (the reference mode) runs every module as
 written; ``fast=True`` computes SiLU(y) once and every adaLN modulation of the network with
 ONE GEMM against the run-time concatenation of the adaLN weights (the ``+1`` of ``1+scale``
-folded into the concatenated bias), and fuses modulate and the gated residual into
-``addcmul``. The state_dict keeps the reference layout either way. y may have fewer rows than
+folded into the concatenated bias, which saves one element-wise pass per modulation). The state_dict keeps the reference layout either way. y may have fewer rows than
 x when they broadcast (e.g. y (G, W) against x (S, G, 64)): the modulations are then computed
 once per distinct y. ``checkpointing=True`` recomputes each block in backward (less memory).
 """
@@ -80,8 +79,9 @@ class FinalLayer(nn.Module):
 
 def _fused_block(h: torch.Tensor, shift: torch.Tensor, scale1: torch.Tensor, gate: torch.Tensor,
                  block: ResBlock) -> torch.Tensor:
-    """h + gate·MLP(LN(h)·(1+scale)+shift), with 1+scale given."""
-    return torch.addcmul(h, gate, block.mlp(torch.addcmul(shift, block.in_ln(h), scale1)))
+    """h + gate·MLP(LN(h)·(1+scale)+shift), with 1+scale given. Plain products and sums: addcmul's
+    backward multiplies the incoming gradient by its scalar factor first (two extra full passes)."""
+    return h + gate * block.mlp(block.in_ln(h) * scale1 + shift)
 
 
 class Denoiser(nn.Module):
@@ -179,7 +179,7 @@ class Denoiser(nn.Module):
             h = self._run(_fused_block, h, shift, scale1, gate, block)
         shift, scale1 = pieces[-2:]
         final = self.final_layer
-        return final.linear(torch.addcmul(shift, final.norm_final(h), scale1))
+        return final.linear(final.norm_final(h) * scale1 + shift)
 
     def _run(self, fn, *args):
         if self.checkpointing and torch.is_grad_enabled():
