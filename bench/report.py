@@ -65,5 +65,10 @@ def markdown_report(meta: dict, records: list[dict]) -> str:
     if any(r["kind"] == "eval" for r in records):
         parts += ["Evaluation of the sampled path (student forward, sampling, teacher classifier, probe):", "",
                   *evaluation_table(records), ""]
+    loaders = [r for r in records if r["kind"] == "loader"]
+    if loaders:
+        parts += ["CIFAR training loader (synthetic uint8 set, batch 64, one epoch, images on the device):", "",
+                  "| loader | images/s |", "|---|---|",
+                  *[f"| {r['mode']} | {r['images_per_s']:.0f} |" for r in loaders], ""]
     parts += curve_lines(records)
     return "\n".join(parts) + "\n"

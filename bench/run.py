@@ -7,7 +7,7 @@ in the reference mode and the fast mode(s) of the same code, measured side by si
 Writes one JSON record per measurement (device, setting, figure) and a Markdown table. Speed-ups
 are ratios within this run: fast / reference for training, and for evaluation each setting's
 images/s over the reference setting's (ancestral, 100 steps, guidance 2, 5 draws) in the
-reference mode. ``--curve_steps`` also trains a short run in the reference mode and in the
+reference mode; the CIFAR training loader is timed on the CPU and device-resident. ``--curve_steps`` also trains a short run in the reference mode and in the
 fastest mode from the same weights and data, and records both loss curves.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "GenDD_cifar"))
 from report import markdown_report  # noqa: E402
 from timing import device_name, interleaved_seconds, median, peak_memory_bytes  # noqa: E402
 from workloads import FAST, FAST_COMPILE, FAST_FP32, PAIRS, REFERENCE, evaluation_step, training_step  # noqa: E402
@@ -53,6 +54,7 @@ def parse(argv=None):
     p.add_argument("--curve_steps", type=int, default=-1, help="loss-curve steps (-1: 30 on CUDA, 3 on CPU; 0: none)")
     p.add_argument("--skip_eval", action="store_true")
     p.add_argument("--skip_train", action="store_true")
+    p.add_argument("--skip_loader", action="store_true", help="skip the training-loader comparison")
     p.add_argument("--out", default="bench/results.json")
     p.add_argument("--table", default="bench/results.md")
     args = p.parse_args(argv)
@@ -144,6 +146,9 @@ def main(argv=None):
     records = [] if args.skip_train else train_records(args, modes)
     records += [] if args.skip_eval else eval_records(args, modes)
     records += curve_records(args, modes) if args.curve_steps else []
+    if not args.skip_loader:
+        from loader import loader_records
+        records += loader_records(args.device)
     meta["load_average_end"] = list(_load_average())
     for record in records:
         record["device"] = meta["device"]
