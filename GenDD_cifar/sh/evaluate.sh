@@ -3,6 +3,8 @@
 # with NUM_SAMPLING draws per image (sampled and probe accuracy), baselines at their last epoch.
 # Overrides: SAVE_DIR DATASET NUM_SAMPLING SAMPLER STEPS CFG OUT (the table; default
 # results/<dataset>.md), plus launch.sh's GPUS ... EXTRA_ARGS.
+# PRESET=fast: the named cheap sampling setting (gendd/gendd_cli.py SAMPLING_PRESETS, measured in
+# bench/accuracy_vs_cost.md); it replaces SAMPLER, STEPS and NUM_SAMPLING.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
@@ -16,4 +18,4 @@ CFG="${CFG:-2.0}"
 OUT="${OUT:-results/$DATASET.md}"
 
 launch evaluate_runs.py --save_dir "$SAVE_DIR" --dataset "$DATASET" --num_sampling "$NUM_SAMPLING" \
-  --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG" --out "$OUT"
+  --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG" --out "$OUT" ${PRESET:+--sampling_preset "$PRESET"}

@@ -5,6 +5,8 @@
 # (../sh/lib/launch.sh), CKPT (a checkpoint to evaluate instead of the run's final.pth, e.g. one
 # of the reference implementation), TRIAL, IMAGE_SIZE, RESULTS_TABLE (default results/imagenet.md),
 # GENDD_ARGS (GenDD runs: the head flags the run was trained with, when not the default).
+# PRESET=fast (GenDD runs): the named cheap sampling setting (gendd/gendd_cli.py SAMPLING_PRESETS);
+# it replaces the launcher's sampler, steps and number of draws.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
@@ -17,4 +19,4 @@ RESULTS_TABLE="${RESULTS_TABLE:-results/imagenet.md}"
 
 # shellcheck disable=SC2086
 launch "$SCRIPT" --evaluate --arch_t "$TEACHER_ARCH" --model_s "$STUDENT" --data "$DATA_ROOT" \
-  --image_size "$IMAGE_SIZE" --trial "$TRIAL" --resume "$CKPT" --results_table "$RESULTS_TABLE" $EVAL_ARGS
+  --image_size "$IMAGE_SIZE" --trial "$TRIAL" --resume "$CKPT" --results_table "$RESULTS_TABLE" $EVAL_ARGS ${PRESET:+--sampling_preset "$PRESET"}
