@@ -59,11 +59,11 @@ def read_json(path):
 def gendd_test_accuracy(run, cfg, args, env) -> dict:
     """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings."""
     import train_student_gendd as stage2
-    tag = f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}.json"
-    cached = read_json(os.path.join(run, tag))
+    run_args = argparse.Namespace(**cfg)
+    run_args.test_subset = 0
+    cached = read_json(os.path.join(run, stage2.eval_tag(args) + ".json"))
     if cached is not None:
         return cached
-    run_args = argparse.Namespace(**cfg)
     for key in ("num_sampling", "sampler", "sampling_steps", "cfg_scale", "temperature", "eta"):
         setattr(run_args, key, getattr(args, key))
     run_args.resume, run_args.num_workers = os.path.join(run, "final.pth"), args.num_workers

@@ -33,6 +33,12 @@ def run_dir_of(args) -> str:
 RUN_STAGE1 = "run train_student_pretrain.py with the same --model_s/--path_t/--dataset/--trial/--save_dir"
 
 
+def eval_tag(args) -> str:
+    """Name of the evaluation's JSON file: the sampling settings and the test subset, if any."""
+    subset = f"_test{args.test_subset}" if getattr(args, "test_subset", 0) else ""
+    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
+
+
 def evaluate_only(args, env, data, student, teacher, run_dir):
     """Sampled and probe accuracy of --resume (default: the run's final.pth) on the test set."""
     path = args.resume or os.path.join(run_dir, "final.pth")
@@ -40,8 +46,7 @@ def evaluate_only(args, env, data, student, teacher, run_dir):
     load_gendd_weights(distiller, path)
     result = evaluate(distiller.to(env.device), data.test, env.device, channels_last=True)
     result["settings"] = vars(distiller.sampling)
-    tag = f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
-    out = os.path.join(os.path.dirname(os.path.abspath(path)), tag + ".json")
+    out = os.path.join(os.path.dirname(os.path.abspath(path)), eval_tag(args) + ".json")
     if env.is_main:
         with open(out, "w") as fh:
             json.dump(result, fh, indent=2)

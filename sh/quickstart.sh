@@ -29,6 +29,8 @@ QS_DIR="${QS_DIR:-$ROOT/GenDD_cifar/save/quickstart}"
 DATA_ROOT="${DATA_ROOT:-$ROOT/GenDD_cifar/data}"
 DEVICE="${DEVICE:-auto}"
 WORKERS="${WORKERS:-2}"
+EXTRA_ARGS="${EXTRA_ARGS:-}"                    # appended to every training command
+RESULTS="${RESULTS:-$ROOT/results}"             # where the table and the chart go
 
 bash "$ROOT/sh/setup.sh"
 PY="$ROOT/.venv/bin/python"
@@ -40,7 +42,7 @@ fi
 
 cd "$ROOT/GenDD_cifar"
 COMMON=(--dataset fashion_mnist --data_root "$DATA_ROOT" --save_dir "$QS_DIR" --device "$DEVICE"
-        --num_workers "$WORKERS" --log_every 20)
+        --num_workers "$WORKERS" --log_every 20 $EXTRA_ARGS)
 T_PATH="$QS_DIR/models/${TEACHER}_fashion_mnist_trial_0/${TEACHER}_vanilla/ckpt_epoch_${TEACHER_EPOCHS}.pth"
 START=$SECONDS
 
@@ -67,5 +69,5 @@ echo "[quickstart] 5/5 GenDD stage 2 ($S2 epochs)"
   --epochs "$S2" --warmup_epochs 1 --cos --smooth "$SMOOTH" --diffusion_batch_mul "$M" --width "$WIDTH" \
   --eval_every "$S2" --num_sampling "$NUM_SAMPLING" --sampler "$SAMPLER" --sampling_steps "$SAMPLING_STEPS"
 
-"$PY" quickstart_report.py --save_dir "$QS_DIR" --out "$ROOT/results/quickstart.md" --plot "$ROOT/results/quickstart.png"
+"$PY" quickstart_report.py --save_dir "$QS_DIR" --out "$RESULTS/quickstart.md" --plot "$RESULTS/quickstart.png"
 echo "[quickstart] done in $((SECONDS - START)) s; TensorBoard: $PY -m tensorboard.main --logdir $QS_DIR"

@@ -32,6 +32,8 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     g.add_argument("--val_split", type=int, default=0,
                    help="hold out this many training images as a validation split for checkpoint selection")
     g.add_argument("--train_subset", type=int, default=0, help="train on a stratified subset of this many images")
+    g.add_argument("--test_subset", type=int, default=0,
+                   help="test on a fixed stratified subset of this many test images (the same for every run)")
     g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
     g.add_argument("--gpu_data", action="store_true",
                    help="keep the training set on the device and crop/flip/normalise there (gendd_cifar.gpu_data)")
@@ -58,7 +60,8 @@ def build_data(args, env: DistEnv) -> Data:
                         f"at the folder holding cifar-100-python/, or create it to let CIFAR-100 be downloaded "
                         f"there (needs internet)")
     try:
-        sets = build_datasets(args.dataset, args.data_root, args.val_split, args.train_subset, args.seed)
+        sets = build_datasets(args.dataset, args.data_root, args.val_split, args.train_subset, args.seed,
+                              test_subset=args.test_subset)
     except ValueError as err:
         raise UserError(str(err)) from err
     except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, KeyError) as err:

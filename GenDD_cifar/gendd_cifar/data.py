@@ -7,8 +7,9 @@ is padded from 28×28 to 32×32 and repeated to 3 channels so it runs through th
 and the same augmentation.
 
 ``build_datasets`` can hold out a stratified validation split from the training set (for
-choosing checkpoints without looking at the test set) and can restrict training to a
-stratified subset (the limited-data regime).
+choosing checkpoints without looking at the test set), can restrict training to a
+stratified subset (the limited-data regime), and can evaluate on a fixed stratified subset
+of the test set (the same for every run, for settings too slow to run on all of it).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ CIFAR100_MEAN, CIFAR100_STD = (0.5071, 0.4867, 0.4408), (0.2675, 0.2565, 0.2761)
 FMNIST_MEAN, FMNIST_STD = (0.2860,) * 3, (0.3530,) * 3
 DEBIAN_FMNIST = "/usr/share/datasets/fashion-mnist"
 DATASETS = ("cifar100", "fashion_mnist")
+TEST_SUBSET_SEED = 12345
 
 
 @dataclass
@@ -110,7 +112,7 @@ def stratified_split(targets: torch.Tensor, n_take: int, seed: int) -> tuple[lis
 
 
 def build_datasets(name: str, root: str, val_split: int = 0, train_subset: int = 0, seed: int = 0,
-                   download: bool = True) -> Datasets:
+                   download: bool = True, test_subset: int = 0) -> Datasets:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
     mean, std = (CIFAR100_MEAN, CIFAR100_STD) if name == "cifar100" else (FMNIST_MEAN, FMNIST_STD)
@@ -118,6 +120,8 @@ def build_datasets(name: str, root: str, val_split: int = 0, train_subset: int =
     train_tf, test_tf = cifar_transforms(mean, std, pre)
     train = _raw(name, root, True, train_tf, download)
     test = _raw(name, root, False, test_tf, download)
+    if test_subset:  # the same images whatever the run's seed, so runs stay comparable
+        test = Subset(test, stratified_split(targets_of(test), test_subset, TEST_SUBSET_SEED)[0])
     num_classes = len(train.classes)
     evalset, eval_split = test, "test"
     if val_split:

@@ -1,0 +1,155 @@
+"""The evidence report: mean ± std over seeds of every method's last-epoch test accuracy in
+both regimes, the epochs and training time of each, and a grouped bar chart."""
+import argparse
+import glob
+import json
+import os
+import statistics
+
+import matplotlib
+import yaml
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+REGIMES = ("full", "limited")
+BASELINES = (("student alone", "vanilla"), ("KD", "kd"), ("DKD", "dkd"), ("IKL-KD", "ikl"))
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--save_dir", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--plot", required=True)
+    p.add_argument("--ref_test_images", type=int, required=True)
+    p.add_argument("--fast", nargs=3, metavar=("SAMPLER", "STEPS", "NUM_SAMPLING"), required=True)
+    p.add_argument("--total_seconds", type=int, default=0)
+    return p.parse_args()
+
+
+def load(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def train_seconds(run: str) -> float:
+    with open(os.path.join(run, "metrics.jsonl")) as fh:
+        return sum(json.loads(line).get("train_epoch/epoch_seconds", 0.0) for line in fh)
+
+
+def runs(save_dir: str, kind: str, regime: str) -> list[str]:
+    return sorted(glob.glob(os.path.join(save_dir, f"student_{kind}", f"*_trial_{regime}_s*")))
+
+
+def collect(args) -> dict:
+    """{(row name, regime): {"acc": [...], "epochs": int, "seconds": [...]}}"""
+    ref_tag = f"eval_ancestral100_S5_cfg2{f'_test{args.ref_test_images}' if args.ref_test_images else ''}.json"
+    table = {}
+    for regime in REGIMES:
+        for name, kind in BASELINES:
+            found = [r for r in runs(args.save_dir, kind, regime) if os.path.isfile(os.path.join(r, "summary.json"))]
+            table[(name, regime)] = {"acc": [load(os.path.join(r, "summary.json"))["last"]["top1"] for r in found],
+                                     "epochs": [load(os.path.join(r, "summary.json"))["last_epoch"] for r in found],
+                                     "seconds": [train_seconds(r) for r in found]}
+        gendd = [r for r in runs(args.save_dir, "gendd", regime) if os.path.isfile(os.path.join(r, "summary.json"))]
+        stage1 = [r.replace("student_gendd", "student_pretrain") for r in gendd]
+        epochs = [load(os.path.join(a, "summary.json"))["last_epoch"] + load(os.path.join(b, "summary.json"))["last_epoch"]
+                  for a, b in zip(stage1, gendd)]
+        seconds = [train_seconds(a) + train_seconds(b) for a, b in zip(stage1, gendd)]
+        last = [load(os.path.join(r, "summary.json"))["last"] for r in gendd]
+        ref = [load(os.path.join(r, ref_tag)) for r in gendd if os.path.isfile(os.path.join(r, ref_tag))]
+        subset = f"{args.ref_test_images} test images" if args.ref_test_images else "all test images"
+        sampler, steps, draws = args.fast
+        rows = {f"GenDD sampled, reference (ancestral 100, CFG 2, S=5; {subset})": [x["sampled_top1"] for x in ref],
+                f"GenDD probe ({subset})": [x["probe_top1"] for x in ref],
+                f"GenDD sampled, fast ({sampler} {steps}, CFG 2, S={draws})": [x["sampled_top1"] for x in last],
+                "GenDD probe": [x["probe_top1"] for x in last]}
+        for name, accs in rows.items():
+            table[(name, regime)] = {"acc": accs, "epochs": epochs, "seconds": seconds}
+    return table
+
+
+def fmt(xs) -> str:
+    if not xs:
+        return "–"
+    return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"
+
+
+def teacher_line(save_dir: str) -> str:
+    found = glob.glob(os.path.join(save_dir, "models", "*_trial_teacher"))
+    if not found:
+        return "teacher: not found"
+    s = load(os.path.join(found[0], "summary.json"))
+    with open(os.path.join(found[0], "config.yaml")) as fh:
+        cfg = yaml.safe_load(fh)
+    images = f"{cfg['train_subset']:,}" if cfg.get("train_subset") else "all 60,000"
+    return (f"Teacher ({cfg['model']}, {images} training images, {s['last_epoch']} epochs): "
+            f"**{s['last']['top1']:.2f} %** test top-1.")
+
+
+def markdown(table: dict, args) -> str:
+    names = list(dict.fromkeys(name for name, _ in table))
+    head = ["| method | full training set: top-1 (%) | epochs | s / run | limited data: top-1 (%) | epochs | s / run | seeds |",
+            "|---|---|---|---|---|---|---|---|"]
+    lines = []
+    for name in names:
+        cells = []
+        for regime in REGIMES:
+            row = table[(name, regime)]
+            epochs = sorted(set(row["epochs"]))
+            cells += [fmt(row["acc"]), ",".join(map(str, epochs)) or "–",
+                      f"{statistics.mean(row['seconds']):.0f}" if row["seconds"] else "–"]
+        seeds = max(len(table[(name, r)]["acc"]) for r in REGIMES)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {seeds} |")
+    return "\n".join([teacher_line(args.save_dir), ""] + head + lines) + "\n"
+
+
+def short_name(name: str) -> str:
+    if name.startswith("GenDD sampled, reference"):
+        return "GenDD sampled\n(reference)*"
+    if name.startswith("GenDD sampled, fast"):
+        return "GenDD sampled\n(fast)"
+    return name
+
+
+def plot(table: dict, path: str) -> None:
+    """Every row measured on the whole test set, plus GenDD's reference setting (marked *: it
+    may use the fixed test subset)."""
+    names = [n for n in dict.fromkeys(name for name, _ in table)
+             if table[(n, "full")]["acc"] and not n.startswith("GenDD probe (")]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.38
+    for i, regime in enumerate(REGIMES):
+        means = [statistics.mean(table[(n, regime)]["acc"]) if table[(n, regime)]["acc"] else 0 for n in names]
+        stds = [statistics.stdev(table[(n, regime)]["acc"]) if len(table[(n, regime)]["acc"]) > 1 else 0
+                for n in names]
+        xs = [j + (i - 0.5) * width for j in range(len(names))]
+        ax.bar(xs, means, width, yerr=stds, capsize=3, label=regime)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels([short_name(n) for n in names], fontsize=8)
+    lows = [statistics.mean(v["acc"]) for v in table.values() if v["acc"]]
+    ax.set_ylim(max(0, min(lows) - 5), 100)
+    ax.set_ylabel("test top-1 (%), last epoch")
+    ax.set_title("Fashion-MNIST: mean ± std over seeds")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    args = parse()
+    table = collect(args)
+    text = "# Fashion-MNIST evidence\n\n" + markdown(table, args)
+    text += (f"\nSame student, data, augmentation and total epochs for every method; GenDD's epochs are "
+             f"stage 1 + stage 2. Time: training seconds per run on the machine that ran `bash sh/evidence.sh` "
+             f"(whole command: {args.total_seconds} s).\n")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as fh:
+        fh.write(text)
+    plot(table, args.plot)
+    print(text)
+    print(f"table: {args.out}\nplot: {args.plot}")
+
+
+if __name__ == "__main__":
+    main()
