@@ -7,7 +7,8 @@ in the reference mode and the fast mode(s) of the same code, measured side by si
 Writes one JSON record per measurement (device, setting, figure) and a Markdown table. Speed-ups
 are ratios within this run: fast / reference for training, and for evaluation each setting's
 images/s over the reference setting's (ancestral, 100 steps, guidance 2, 5 draws) in the
-reference mode; the CIFAR training loader is timed on the CPU and device-resident. ``--curve_steps`` also trains a short run in the reference mode and in the
+reference mode; the CIFAR training loader is timed on the CPU and device-resident. ``--curve_steps``
+also trains a short run in the reference mode and in the
 fastest mode from the same weights and data, and records both loss curves.
 """
 from __future__ import annotations
@@ -24,9 +25,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "GenDD_cifar"))
+from loader import loader_records  # noqa: E402
 from report import markdown_report  # noqa: E402
 from timing import device_name, interleaved_seconds, median, peak_memory_bytes  # noqa: E402
-from workloads import FAST, FAST_COMPILE, FAST_FP32, PAIRS, REFERENCE, evaluation_step, training_step  # noqa: E402
+from workloads import FAST, FAST_CHECKPOINT, FAST_COMPILE, FAST_FP32, PAIRS, REFERENCE, evaluation_step, training_step  # noqa: E402
 
 from gendd.distillers.gendd import SamplingSettings  # noqa: E402
 
@@ -51,6 +53,7 @@ def parse(argv=None):
     p.add_argument("--warmup", type=int, default=0, help="untimed calls per workload (0: 3 on CUDA, 1 on CPU)")
     p.add_argument("--repeats", type=int, default=0, help="timed calls per workload (0: 10 on CUDA, 3 on CPU)")
     p.add_argument("--compile", action="store_true", help="also time the fast mode with torch.compile")
+    p.add_argument("--grad_checkpoint", action="store_true", help="also time GenDD training with head checkpointing")
     p.add_argument("--curve_steps", type=int, default=-1, help="loss-curve steps (-1: 30 on CUDA, 3 on CPU; 0: none)")
     p.add_argument("--skip_eval", action="store_true")
     p.add_argument("--skip_train", action="store_true")
@@ -78,6 +81,8 @@ def modes_for(args):
         modes.append(FAST)
     if args.compile:
         modes.append(FAST_COMPILE)
+    if args.grad_checkpoint:
+        modes.append(FAST_CHECKPOINT)
     return modes
 
 
@@ -93,12 +98,12 @@ def measure(steps: dict, args, images_per_call: int) -> dict:
     return out
 
 
-def train_records(args, modes) -> list[dict]:
+def train_records(args, modes, pair_names: list[str]) -> list[dict]:
     records = []
-    for pair_name in args.pairs.split(","):
+    for pair_name in pair_names:
         pair = PAIRS[pair_name]
         steps = {(method, mode.name): training_step(pair, method, mode, args.device, args.batch, args.width)
-                 for mode in modes for method in ("gendd", "kd")}
+                 for mode in modes for method in ("gendd", "kd") if not (mode.grad_checkpoint and method == "kd")}
         for (method, mode_name), fields in measure(steps, args, args.batch).items():
             records.append({"kind": "train", "pair": pair_name, "method": method, "mode": mode_name,
                             "setting": {"batch": args.batch, "M": pair.diffusion_batch_mul, "width": args.width,
@@ -112,7 +117,7 @@ def eval_records(args, modes) -> list[dict]:
     steps = {}
     for i, settings in enumerate(EVAL_SETTINGS):
         for mode in modes:
-            if mode is REFERENCE and settings is not REFERENCE_SETTING:
+            if (mode is REFERENCE and settings is not REFERENCE_SETTING) or mode.grad_checkpoint:
                 continue  # the reference mode is timed on the reference setting only
             steps[(i, mode.name)] = evaluation_step(pair, mode, settings, args.device, args.eval_batch, args.width)
     records = []
@@ -130,8 +135,9 @@ def curve_records(args, modes) -> list[dict]:
     """Loss per step of a short GenDD run, reference vs the last (fastest) mode, same start and data."""
     from curve import loss_curve
     pair = PAIRS[args.eval_pair]
+    fastest = [m for m in modes if not m.grad_checkpoint][-1]
     curves = {mode.name: loss_curve(pair, mode, args.device, args.curve_steps, args.batch, args.width)
-              for mode in (REFERENCE, modes[-1])}
+              for mode in (REFERENCE, fastest)}
     return [{"kind": "loss_curve", "pair": args.eval_pair, "mode": name, "setting": {"steps": args.curve_steps,
              "batch": args.batch}, "losses": losses} for name, losses in curves.items()]
 
@@ -143,21 +149,27 @@ def main(argv=None):
     meta = {"device": device_name(args.device), "torch": torch.__version__, "python": platform.python_version(),
             "load_average_start": list(_load_average()), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
             "warmup": args.warmup, "repeats": args.repeats}
-    records = [] if args.skip_train else train_records(args, modes)
-    records += [] if args.skip_eval else eval_records(args, modes)
-    records += curve_records(args, modes) if args.curve_steps else []
-    if not args.skip_loader:
-        from loader import loader_records
-        records += loader_records(args.device)
+    pairs = [] if args.skip_train else args.pairs.split(",")
+    parts = [lambda: train_records(args, modes, pairs[:1])] if pairs else []
+    parts += [] if args.skip_eval else [lambda: eval_records(args, modes)]
+    parts += [lambda: curve_records(args, modes)] if args.curve_steps else []
+    parts += [] if args.skip_loader else [lambda: loader_records(args.device)]
+    parts += [lambda: train_records(args, modes, pairs[1:])] if len(pairs) > 1 else []
+    records = []
+    for part in parts:  # the most telling parts first; results are written after each part
+        records += part()
+        write(args, meta, records)
+    print(markdown_report(meta, records))
+    print(f"[bench] records: {args.out}; table: {args.table}")
+
+
+def write(args, meta: dict, records: list[dict]) -> None:
     meta["load_average_end"] = list(_load_average())
     for record in records:
         record["device"] = meta["device"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"meta": meta, "records": records}, indent=1))
-    table = markdown_report(meta, records)
-    Path(args.table).write_text(table)
-    print(table)
-    print(f"[bench] records: {args.out}; table: {args.table}")
+    Path(args.table).write_text(markdown_report(meta, records))
 
 
 def _load_average():

@@ -4,7 +4,8 @@ evaluation batch of GenDD's sampled path, in the reference mode or the fast mode
 * reference mode: fp32, ``GenDD(fast=False)`` (every row materialised, module-by-module
   denoiser), NCHW tensors, for-each (unfused) optimiser, no compile;
 * fast mode: ``GenDD(fast=True)``, channels-last, fused optimiser on CUDA, bf16 autocast on CUDA
-  (``amp``), ``torch.compile`` of head and backbone when ``compile``.
+  (``amp``), ``torch.compile`` of head and backbone when ``compile``, the head's blocks recomputed
+  in backward when ``grad_checkpoint`` (memory, not speed).
 
 A step is what the engine does: student forward, teacher forward under inference mode, the
 loss terms, backward, optimiser step (AdamW for GenDD, SGD for KD, as the launchers use).
@@ -46,6 +47,7 @@ class Mode:
     fast: bool
     amp: bool = False
     compile: bool = False
+    grad_checkpoint: bool = False
 
     def autocast(self, device: torch.device):
         if self.amp and device.type == "cuda":
@@ -56,7 +58,8 @@ class Mode:
 REFERENCE = Mode("reference", fast=False)
 FAST_FP32 = Mode("fast fp32", fast=True)
 FAST = Mode("fast bf16", fast=True, amp=True)
-FAST_COMPILE = Mode("fast bf16 + compile", fast=True, amp=True, compile=True)
+FAST_COMPILE = Mode("fast + compile (bf16 on CUDA)", fast=True, amp=True, compile=True)
+FAST_CHECKPOINT = Mode("fast + head checkpointing (bf16 on CUDA)", fast=True, amp=True, grad_checkpoint=True)
 
 
 def build_zoo_model(zoo: str, name: str, num_classes: int):
@@ -84,11 +87,11 @@ def build_gendd(pair: Pair, mode: Mode, width: int = 1024, **kwargs) -> GenDD:
                  fast=mode.fast, compile=mode.compile, **kwargs)
 
 
-def training_step(pair: Pair, method: str, mode: Mode, device: torch.device, batch: int = 64, width: int = 1024,
-                  grad_checkpoint: bool = False) -> Callable[[], None]:
+def training_step(pair: Pair, method: str, mode: Mode, device: torch.device, batch: int = 64,
+                  width: int = 1024) -> Callable[[], None]:
     """One optimisation step of ``method`` ("gendd" or "kd") on random images and labels."""
     if method == "gendd":
-        distiller = build_gendd(pair, mode, width, grad_checkpoint=grad_checkpoint)
+        distiller = build_gendd(pair, mode, width, grad_checkpoint=mode.grad_checkpoint)
         optimizer_name, lr = "adamw", 1e-4
     else:
         student = build_zoo_model(pair.zoo, pair.student, pair.num_classes)
