@@ -152,18 +152,19 @@ class Denoiser(nn.Module):
         ``scale`` slice. Built at run time (autograd flows to the reference parameters); without
         grad it is cached until a parameter changes (optimiser step, load, move)."""
         layers = self._modulation_layers()
+        if torch.is_grad_enabled():
+            return self._concatenate(layers)
         key = tuple((l.weight.data_ptr(), l.weight._version, l.bias.data_ptr(), l.bias._version) for l in layers)
-        if not torch.is_grad_enabled() and self._fused_cache is not None and self._fused_cache[0] == key:
-            return self._fused_cache[1], self._fused_cache[2]
+        if self._fused_cache is None or self._fused_cache[0] != key:
+            self._fused_cache = (key, *self._concatenate(layers))
+        return self._fused_cache[1], self._fused_cache[2]
+
+    def _concatenate(self, layers: list[nn.Linear]) -> tuple[torch.Tensor, torch.Tensor]:
         weight = torch.cat([l.weight for l in layers])
-        one = torch.zeros(self.width * (3 * len(self.res_blocks) + 2), device=weight.device, dtype=weight.dtype)
-        for start in range(0, 3 * self.width * len(self.res_blocks), 3 * self.width):
-            one[start + self.width:start + 2 * self.width] = 1.0
-        one[-self.width:] = 1.0
-        bias = torch.cat([l.bias for l in layers]) + one
-        if not torch.is_grad_enabled():
-            self._fused_cache = (key, weight, bias)
-        return weight, bias
+        one = torch.zeros(self.width, 3 * len(self.res_blocks) + 2, device=weight.device, dtype=weight.dtype)
+        one[:, 1:3 * len(self.res_blocks):3] = 1.0  # the scale slice of every block ...
+        one[:, -1] = 1.0                               # ... and of the final layer
+        return weight, torch.cat([l.bias for l in layers]) + one.T.reshape(-1)
 
     def modulation(self, y: torch.Tensor) -> torch.Tensor:
         """[shift, 1+scale, gate] of every block then [shift, 1+scale] of the final layer: (..., (3·depth+2)·W)."""
