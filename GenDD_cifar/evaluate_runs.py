@@ -17,7 +17,7 @@ import yaml
 
 from gendd.cli import main_guard
 from gendd.engine import init_distributed
-from gendd.gendd_cli import add_sampling_args
+from gendd.gendd_cli import add_sampling_args, eval_tag
 from gendd_cifar.common import build_data
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
@@ -61,7 +61,7 @@ def gendd_test_accuracy(run, cfg, args, env) -> dict:
     import train_student_gendd as stage2
     run_args = argparse.Namespace(**cfg)
     run_args.test_subset = 0
-    cached = read_json(os.path.join(run, stage2.eval_tag(args) + ".json"))
+    cached = read_json(os.path.join(run, eval_tag(args) + ".json"))
     if cached is not None:
         return cached
     for key in ("num_sampling", "sampler", "sampling_steps", "cfg_scale", "temperature", "eta"):

@@ -6,7 +6,8 @@ import os
 
 from gendd.cli import UserError, add_training_args, fit_or_stop, main_guard, run_name, start_process, start_run
 from gendd.engine import evaluate
-from gendd.gendd_cli import add_gendd_args, build_gendd, checkpoint_teacher_fc, gendd_train_config, load_gendd_weights
+from gendd.gendd_cli import (add_gendd_args, build_gendd, checkpoint_teacher_fc, eval_tag, gendd_train_config,
+                             load_gendd_weights)
 from gendd.pretrain_cli import start_from_stage1
 from gendd_cifar.common import (add_teacher_args, base_parser, build_data, final_test, report_teacher,
                                 teacher_from_args)
@@ -31,12 +32,6 @@ def run_dir_of(args) -> str:
 
 
 RUN_STAGE1 = "run train_student_pretrain.py with the same --model_s/--path_t/--dataset/--trial/--save_dir"
-
-
-def eval_tag(args) -> str:
-    """Name of the evaluation's JSON file: the sampling settings and the test subset, if any."""
-    subset = f"_test{args.test_subset}" if getattr(args, "test_subset", 0) else ""
-    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
 
 
 def evaluate_only(args, env, data, student, teacher, run_dir):

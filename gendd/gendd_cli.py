@@ -74,6 +74,12 @@ def sampling_from_args(args) -> SamplingSettings:
                             sampler=args.sampler, temperature=args.temperature, eta=args.eta)
 
 
+def eval_tag(args) -> str:
+    """Name (without .json) of an evaluation's result file: sampling settings and test subset, if any."""
+    subset = f"_test{args.test_subset}" if getattr(args, "test_subset", 0) else ""
+    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
+
+
 def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
                 teacher_fc: tuple[int, int] | None = None, cls: type[GenDD] = GenDD) -> GenDD:
     """``cls`` (GenDD or a subclass taking the same arguments) built from the GenDD flags."""

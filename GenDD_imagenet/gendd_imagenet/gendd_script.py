@@ -11,7 +11,7 @@ import os
 
 from gendd.cli import add_training_args, fit_or_stop, start_process, start_run
 from gendd.distillers.gendd import GenDD
-from gendd.gendd_cli import add_gendd_args, build_gendd, gendd_train_config, load_gendd_weights
+from gendd.gendd_cli import add_gendd_args, build_gendd, eval_tag, gendd_train_config, load_gendd_weights
 from gendd.pretrain_cli import start_from_stage1
 
 from .common import (Data, add_results_table_arg, build_data, report_teacher, run_dir_of, stage1_run_dir,
@@ -32,10 +32,6 @@ def add_imagenet_gendd_args(p) -> None:
                    sampling_steps=64, lr_decay_epochs="30,60,90")
 
 
-def sampling_tag(args) -> str:
-    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}"
-
-
 def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
     """Train GenDD (``cls``) into <save_dir>/<kind>/<run>, or with --evaluate evaluate that run's
     final.pth (or --resume)."""
@@ -48,10 +44,10 @@ def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
     if args.evaluate:
         path = checkpoint_to_evaluate(args, run_dir)
         model = load_gendd_for_eval(args, student, path, data.num_classes, cls)
-        return evaluate_and_report(model, args, env, data, path, row, sampling_tag(args))
+        return evaluate_and_report(model, args, env, data, path, row, eval_tag(args))
     distiller = train_gendd(args, env, data, student, run_dir, cls)
     if distiller is not None and data.train_counts is not None:  # ImageNet-LT: shot groups of the final model
-        evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, sampling_tag(args))
+        evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, eval_tag(args))
     return None
 
 
