@@ -24,6 +24,9 @@ def parse():
     p.add_argument("--ref_test_images", type=int, required=True)
     p.add_argument("--fast", nargs=3, metavar=("SAMPLER", "STEPS", "NUM_SAMPLING"), required=True)
     p.add_argument("--total_seconds", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1, help="runs that trained side by side")
+    p.add_argument("--threads", type=int, default=0, help="threads of each run (0: not recorded)")
+    p.add_argument("--device_name", default="", help="the device the runs trained on")
     return p.parse_args()
 
 
@@ -136,13 +139,18 @@ def plot(table: dict, path: str) -> None:
     fig.savefig(path, dpi=120)
 
 
+def side_by_side(args) -> str:
+    threads = f", {args.threads} thread(s) each" if args.threads else ""
+    return f"{args.jobs} run(s) side by side{threads}"
+
+
 def main():
     args = parse()
     table = collect(args)
     text = "# Fashion-MNIST evidence\n\n" + markdown(table, args)
     text += (f"\nSame student, data, augmentation and total epochs for every method; GenDD's epochs are "
-             f"stage 1 + stage 2. Time: training seconds per run on the machine that ran `bash sh/evidence.sh` "
-             f"(whole command: {args.total_seconds} s).\n")
+             f"stage 1 + stage 2. Time: training seconds per run on {args.device_name or 'the machine that ran it'} "
+             f"({side_by_side(args)}; whole command `bash sh/evidence.sh`: {args.total_seconds} s).\n")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(text)
