@@ -92,7 +92,7 @@ def teacher_line(save_dir: str) -> str:
 
 def markdown(table: dict, args) -> str:
     names = list(dict.fromkeys(name for name, _ in table))
-    head = ["| method | full training set: top-1 (%) | epochs | s / run | limited data: top-1 (%) | epochs | s / run | seeds |",
+    head = ["| method | full training set: top-1 (%) | epochs | s / run | limited data: top-1 (%) | epochs | s / run | seeds (full / limited) |",
             "|---|---|---|---|---|---|---|---|"]
     lines = []
     for name in names:
@@ -102,7 +102,8 @@ def markdown(table: dict, args) -> str:
             epochs = sorted(set(row["epochs"]))
             cells += [fmt(row["acc"]), ",".join(map(str, epochs)) or "–",
                       f"{statistics.mean(row['seconds']):.0f}" if row["seconds"] else "–"]
-        seeds = max(len(table[(name, r)]["acc"]) for r in REGIMES)
+        seeds = sorted({len(table[(name, r)]["acc"]) for r in REGIMES}, reverse=True)
+        seeds = str(seeds[0]) if len(seeds) == 1 else " / ".join(str(len(table[(name, r)]["acc"])) for r in REGIMES)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {seeds} |")
     return "\n".join([teacher_line(args.save_dir), ""] + head + lines) + "\n"
 

@@ -2,7 +2,7 @@
 # Evidence on real data (Fashion-MNIST, padded to 32x32), through the CIFAR tree's code path:
 # a teacher trained once and cached, then the student alone, KD, DKD, IKL-KD and GenDD
 # (stage 1 + stage 2), each with the same total epochs, data and augmentation, for several
-# seeds, in two regimes: the full training set, and a limited-data regime (the students see
+# seeds (FULL_SEEDS, LIMITED_SEEDS), in two regimes: the full training set, and a limited-data regime (the students see
 # LIMITED_IMAGES images; the teacher saw all of them).
 # GenDD is reported three ways: the sampled path at the reference setting (100 ancestral
 # steps, guidance 2, 5 draws), the sampled path at the fast setting, and the linear probe.
@@ -15,7 +15,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TEACHER="${TEACHER:-resnet20}"
 TEACHER_EPOCHS="${TEACHER_EPOCHS:-3}"           # on all 60,000 training images
 STUDENT="${STUDENT:-resnet8}"
-SEEDS="${SEEDS:-0 1 2}"
+SEEDS="${SEEDS:-}"                              # sets both lists below when given
+FULL_SEEDS="${FULL_SEEDS:-${SEEDS:-0 1}}"       # seeds of the full regime (about 45 min of one core each)
+LIMITED_SEEDS="${LIMITED_SEEDS:-${SEEDS:-0 1 2}}"
 FULL_EPOCHS="${FULL_EPOCHS:-2}"                 # every method's total epochs, full regime
 FULL_IMAGES="${FULL_IMAGES:-0}"                 # 0: all 60,000 (CI's shortened run uses fewer)
 LIMITED_IMAGES="${LIMITED_IMAGES:-5000}"
@@ -89,8 +91,8 @@ launch() {   # regime epochs subset seed
   OMP_NUM_THREADS=$THREADS run_regime "$@" > "$log" 2>&1 &
   pids+=("$!:$log")
 }
-for seed in $SEEDS; do launch full "$FULL_EPOCHS" "$FULL_IMAGES" "$seed"; done
-for seed in $SEEDS; do launch limited "$LIMITED_EPOCHS" "$LIMITED_IMAGES" "$seed"; done
+for seed in $FULL_SEEDS; do launch full "$FULL_EPOCHS" "$FULL_IMAGES" "$seed"; done
+for seed in $LIMITED_SEEDS; do launch limited "$LIMITED_EPOCHS" "$LIMITED_IMAGES" "$seed"; done
 failed=0
 for entry in "${pids[@]}"; do
   wait "${entry%%:*}" || { echo "[evidence] failed, see ${entry#*:}:" >&2; tail -n 20 "${entry#*:}" >&2; failed=1; }
