@@ -2,8 +2,8 @@
 # Evidence on real data (Fashion-MNIST, padded to 32x32), through the CIFAR tree's code path:
 # a teacher trained once and cached, then the student alone, KD, DKD, IKL-KD and GenDD
 # (stage 1 + stage 2), each with the same total epochs, data and augmentation, for several
-# seeds (FULL_SEEDS, LIMITED_SEEDS), in two regimes: the full training set, and a limited-data regime (the students see
-# LIMITED_IMAGES images; the teacher saw all of them).
+# seeds (FULL_SEEDS, LIMITED_SEEDS), in two regimes: the full training set, and a limited-data
+# regime (the students see LIMITED_IMAGES images; the teacher saw all of them).
 # GenDD is reported three ways: the sampled path at the reference setting (100 ancestral
 # steps, guidance 2, 5 draws), the sampled path at the fast setting, and the linear probe.
 # Writes results/fashion_mnist.md and results/fashion_mnist.png. Every setting below can be
