@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from gendd.engine.optim import build_optimizer
-from workloads import Mode, Pair, build_gendd
+from workloads import Mode, Pair, build_gendd, optimisation_step
 
 
 def loss_curve(pair: Pair, mode: Mode, device: torch.device, steps: int, batch: int, width: int = 1024,
@@ -30,11 +30,5 @@ def loss_curve(pair: Pair, mode: Mode, device: torch.device, steps: int, batch: 
         images, labels = (t.to(device) for t in data[step % len(data)])
         if mode.fast:
             images = images.contiguous(memory_format=torch.channels_last)
-        with mode.autocast(device):
-            terms = distiller(images, labels)
-        total = sum(v.float() for v in terms.values())
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-        losses.append(total.item())
+        losses.append(optimisation_step(distiller, optimizer, mode, images, labels).item())
     return losses

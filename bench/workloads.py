@@ -103,14 +103,18 @@ def training_step(pair: Pair, method: str, mode: Mode, device: torch.device, bat
     images = _images(pair, batch, device, mode)
     labels = torch.randint(0, pair.num_classes, (batch,), device=device)
 
-    def step():
-        with mode.autocast(device):
-            losses = distiller(images, labels)
-        total = sum(v.float() for v in losses.values())
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-    return step
+    return lambda: optimisation_step(distiller, optimizer, mode, images, labels)
+
+
+def optimisation_step(distiller, optimizer, mode: Mode, images, labels) -> torch.Tensor:
+    """Forward (under ``mode``'s autocast), sum of the named losses in fp32, backward, update."""
+    with mode.autocast(images.device):
+        losses = distiller(images, labels)
+    total = sum(v.float() for v in losses.values())
+    optimizer.zero_grad(set_to_none=True)
+    total.backward()
+    optimizer.step()
+    return total.detach()
 
 
 def evaluation_step(pair: Pair, mode: Mode, settings: SamplingSettings, device: torch.device,

@@ -1,4 +1,6 @@
 """GenDD stage 2 and stage 1 distillers on a toy student/teacher pair."""
+from functools import partial
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,21 +11,12 @@ from gendd.distillers import build
 from gendd.distillers.gendd import GenDD
 from gendd.distillers.gendd_pretrain import GenDDPretrain, student_state_from_pretrain
 from gendd.tokens import merge_tokens, split_tokens
+from toys import TanhLinear
 
 IN, DS, DT, C = 10, 24, 128, 7  # N = DT / 64 = 2 tokens
 
 
-class Toy(nn.Module):
-    def __init__(self, feat_dim, classes=C):
-        super().__init__()
-        self.body = nn.Linear(IN, feat_dim)
-        self.fc = nn.Linear(feat_dim, classes)
-
-    def forward_features(self, x):
-        return torch.tanh(self.body(x))
-
-    def forward(self, x):
-        return self.fc(self.forward_features(x))
+Toy = partial(TanhLinear, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
 
 
 def make(**kwargs):

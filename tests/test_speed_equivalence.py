@@ -2,27 +2,19 @@
 row-free GenDD loss (same random draws, same loss and gradients), the guided sampler that
 embeds once and modulates once per distinct condition (same samples for the same generator),
 gradient checkpointing (same gradients), and the run-time weight fusion after updates."""
+from functools import partial
+
 import pytest
 import torch
-from torch import nn
 
 from gendd.distillers.gendd import GenDD
 from gendd.head import Denoiser
+from toys import TanhLinear
 
 IN, DS, DT, C = 10, 24, 192, 7  # N = 3 tokens
 
 
-class Toy(nn.Module):
-    def __init__(self, feat_dim, classes=C):
-        super().__init__()
-        self.body = nn.Linear(IN, feat_dim)
-        self.fc = nn.Linear(feat_dim, classes)
-
-    def forward_features(self, x):
-        return torch.tanh(self.body(x))
-
-    def forward(self, x):
-        return self.fc(self.forward_features(x))
+Toy = partial(TanhLinear, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
 
 
 def awake(module, seed=0, scale=0.1):

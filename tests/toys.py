@@ -1,4 +1,4 @@
-"""Tiny models, data sets and a distiller shared by the engine tests."""
+"""Tiny models, data sets and a distiller shared by the tests."""
 from __future__ import annotations
 
 import torch
@@ -21,6 +21,21 @@ class ToyNet(nn.Module):
 
     def forward_features(self, x):
         return self.drop(F.relu(self.bn(self.conv(x))).mean(dim=(2, 3)))
+
+    def forward(self, x):
+        return self.fc(self.forward_features(x))
+
+
+class TanhLinear(nn.Module):
+    """x -> tanh(W x) as the pooled feature, then ``fc``: the smallest model with the contract."""
+
+    def __init__(self, in_dim: int, feat_dim: int, classes: int):
+        super().__init__()
+        self.body = nn.Linear(in_dim, feat_dim)
+        self.fc = nn.Linear(feat_dim, classes)
+
+    def forward_features(self, x):
+        return torch.tanh(self.body(x))
 
     def forward(self, x):
         return self.fc(self.forward_features(x))
