@@ -14,24 +14,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "GenDD_cifar")]
 from workloads import FAST, PAIRS, REFERENCE, training_step  # noqa: E402
 
-pair = PAIRS["resnet32x4->resnet8x4"]
-for batch in (64, 512):
-    for mode in (REFERENCE, FAST):
-        for method in ("gendd", "kd"):
-            step = training_step(pair, method, mode, torch.device("cuda"), batch, 1024)
-            for _ in range(3):
-                step()
-            torch.cuda.synchronize()
-            t = time.perf_counter()
-            for _ in range(10):
-                step()
-            torch.cuda.synchronize()
-            wall = (time.perf_counter() - t) / 10
-            with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                for _ in range(5):
-                    step()
-                torch.cuda.synchronize()
-            kernels = sum(e.self_device_time_total for e in prof.key_averages()) / 5 / 1e3
-            print(f"batch {batch:4d} {mode.name:10s} {method:6s} wall {wall * 1e3:7.2f} ms/step, "
-                  f"GPU kernels {kernels:7.2f} ms/step, GPU busy {kernels / (wall * 1e3):5.1%}, "
-                  f"{batch / wall:8.0f} img/s", flush=True)
+def wall_and_kernel_ms(step) -> tuple[float, float]:
+    """Mean wall ms of 10 steps after 3 warm-up, and mean summed CUDA kernel ms of 5 profiled steps."""
+    for _ in range(3):
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(10):
+        step()
+    torch.cuda.synchronize()
+    wall = (time.perf_counter() - start) / 10 * 1e3
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(5):
+            step()
+        torch.cuda.synchronize()
+    return wall, sum(e.self_device_time_total for e in prof.key_averages()) / 5 / 1e3
+
+
+def main():
+    pair = PAIRS["resnet32x4->resnet8x4"]
+    for batch in (64, 512):
+        for mode in (REFERENCE, FAST):
+            for method in ("gendd", "kd"):
+                step = training_step(pair, method, mode, torch.device("cuda"), batch, 1024)
+                wall, kernels = wall_and_kernel_ms(step)
+                print(f"batch {batch:4d} {mode.name:10s} {method:6s} wall {wall:7.2f} ms/step, "
+                      f"GPU kernels {kernels:7.2f} ms/step, GPU busy {kernels / wall:5.1%}, "
+                      f"{batch / wall * 1e3:8.0f} img/s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,23 +11,14 @@ from torch import nn
 
 from gendd import distillers
 from gendd.losses import dkd_terms
+from toys import LinearToy
 
 NUM_CLASSES = 4
 
 
-class Toy(nn.Module):
+def Toy(in_dim=6, feat_dim=5, num_classes=NUM_CLASSES):
     """Linear -> ReLU features, then fc: the model contract in miniature."""
-
-    def __init__(self, in_dim=6, feat_dim=5, num_classes=NUM_CLASSES):
-        super().__init__()
-        self.body = nn.Linear(in_dim, feat_dim)
-        self.fc = nn.Linear(feat_dim, num_classes)
-
-    def forward_features(self, x):
-        return torch.relu(self.body(x))
-
-    def forward(self, x):
-        return self.fc(self.forward_features(x))
+    return LinearToy(in_dim, feat_dim, num_classes, activation=torch.relu)
 
 
 def make_pair(seed=0):

@@ -11,12 +11,12 @@ from gendd.distillers import build
 from gendd.distillers.gendd import GenDD
 from gendd.distillers.gendd_pretrain import GenDDPretrain, student_state_from_pretrain
 from gendd.tokens import merge_tokens, split_tokens
-from toys import TanhLinear
+from toys import LinearToy
 
 IN, DS, DT, C = 10, 24, 128, 7  # N = DT / 64 = 2 tokens
 
 
-Toy = partial(TanhLinear, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
+Toy = partial(LinearToy, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
 
 
 def make(**kwargs):

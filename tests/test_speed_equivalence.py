@@ -9,12 +9,12 @@ import torch
 
 from gendd.distillers.gendd import GenDD
 from gendd.head import Denoiser
-from toys import TanhLinear
+from toys import LinearToy
 
 IN, DS, DT, C = 10, 24, 192, 7  # N = 3 tokens
 
 
-Toy = partial(TanhLinear, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
+Toy = partial(LinearToy, IN, classes=C)  # Toy(feature dim) with the student/teacher contract
 
 
 def awake(module, seed=0, scale=0.1):

@@ -26,16 +26,17 @@ class ToyNet(nn.Module):
         return self.fc(self.forward_features(x))
 
 
-class TanhLinear(nn.Module):
-    """x -> tanh(W x) as the pooled feature, then ``fc``: the smallest model with the contract."""
+class LinearToy(nn.Module):
+    """x -> activation(W x) as the pooled feature, then ``fc``: the smallest model with the contract."""
 
-    def __init__(self, in_dim: int, feat_dim: int, classes: int):
+    def __init__(self, in_dim: int, feat_dim: int, classes: int, activation=torch.tanh):
         super().__init__()
         self.body = nn.Linear(in_dim, feat_dim)
         self.fc = nn.Linear(feat_dim, classes)
+        self.activation = activation
 
     def forward_features(self, x):
-        return torch.tanh(self.body(x))
+        return self.activation(self.body(x))
 
     def forward(self, x):
         return self.fc(self.forward_features(x))
