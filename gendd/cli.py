@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import zlib
 from collections.abc import Callable
 
 from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, init_distributed,
@@ -33,7 +34,9 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("engine")
     g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     g.add_argument("--num_workers", type=int, default=8, help="data-loader processes per rank")
-    g.add_argument("--seed", type=int, default=0, help="base seed; rank r uses seed + r")
+    g.add_argument("--seed", type=int, default=None,
+                   help="base seed, the same on every rank (default: the trial: --trial 3 seeds 3, "
+                        "a non-numeric trial a stable hash of it)")
     g.add_argument("--save_dir", default="save", help="root of all run folders")
     g.add_argument("--eval_every", type=int, default=1, help="evaluate every N epochs (and after the last)")
     g.add_argument("--save_every_steps", type=int, default=0, help="also checkpoint every N steps (0: per epoch only)")
@@ -59,10 +62,21 @@ def add_training_args(p, *, epochs: int, learning_rate: float, weight_decay: flo
 def start_process(args: argparse.Namespace) -> DistEnv:
     """Join the process group (torchrun's environment, or one process) and seed torch, NumPy and
     Python with --seed, the same on every rank; called before any model is built, so that every
-    rank and every restart of one command builds the same initial weights."""
+    rank and every restart of one command builds the same initial weights. Without --seed the
+    seed is the trial's (see ``trial_seed``), so that trials differ; the resolved value is what
+    the run's config.yaml records."""
     env = init_distributed(args.device)
+    if args.seed is None:
+        args.seed = trial_seed(getattr(args, "trial", "0"))
     seed_everything(args.seed)
     return env
+
+
+def trial_seed(trial: object) -> int:
+    """The default seed of a trial: the trial itself when it is a non-negative integer
+    ('0', '3'), otherwise CRC-32 of its name (stable across runs, machines and Python versions)."""
+    text = str(trial)
+    return int(text) if text.isdigit() else zlib.crc32(text.encode())
 
 
 def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfig:
