@@ -2,12 +2,12 @@
 both regimes, the epochs and training time of each, and a grouped bar chart."""
 import argparse
 import glob
-import json
 import os
 import statistics
 
 import matplotlib
-import yaml
+
+from gendd_cifar.run_reports import fmt, load, teacher_line, train_seconds
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -28,16 +28,6 @@ def parse():
     p.add_argument("--threads", type=int, default=0, help="threads of each run (0: not recorded)")
     p.add_argument("--device_name", default="", help="the device the runs trained on")
     return p.parse_args()
-
-
-def load(path):
-    with open(path) as fh:
-        return json.load(fh)
-
-
-def train_seconds(run: str) -> float:
-    with open(os.path.join(run, "metrics.jsonl")) as fh:
-        return sum(json.loads(line).get("train_epoch/epoch_seconds", 0.0) for line in fh)
 
 
 def runs(save_dir: str, kind: str, regime: str) -> list[str]:
@@ -72,22 +62,8 @@ def collect(args) -> dict:
     return table
 
 
-def fmt(xs) -> str:
-    if not xs:
-        return "–"
-    return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"
 
 
-def teacher_line(save_dir: str) -> str:
-    found = glob.glob(os.path.join(save_dir, "models", "*_trial_teacher"))
-    if not found:
-        return "teacher: not found"
-    s = load(os.path.join(found[0], "summary.json"))
-    with open(os.path.join(found[0], "config.yaml")) as fh:
-        cfg = yaml.safe_load(fh)
-    images = f"{cfg['train_subset']:,}" if cfg.get("train_subset") else "all 60,000"
-    return (f"Teacher ({cfg['model']}, {images} training images, {s['last_epoch']} epochs): "
-            f"**{s['last']['top1']:.2f} %** test top-1.")
 
 
 def markdown(table: dict, args) -> str:
