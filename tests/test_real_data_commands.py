@@ -8,6 +8,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEBIAN_FMNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
@@ -25,7 +26,7 @@ def run(script: str, env: dict, timeout: int = 900) -> subprocess.CompletedProce
 
 
 def numbers(cell: str) -> list[float]:
-    return [float(x) for x in re.findall(r"\d+\.\d+", cell)]
+    return [float(x) for x in re.findall(r"-?\d+\.\d+", cell)]
 
 
 @needs_fmnist
@@ -64,3 +65,45 @@ def test_quickstart_command_shortened(tmp_path):
         assert f"| {name} |" in table and f"| {name} |" in res.stdout
     epochs = {line.split("|")[1].strip(): line.split("|")[3].strip() for line in table.splitlines()[2:]}
     assert epochs["student alone"] == epochs["student + KD"] == epochs["student + GenDD (sampled)"] == "2"
+
+
+@needs_fmnist
+@pytest.mark.slow
+def test_budget_curve_command_shortened(tmp_path):
+    env = {**TINY, "BC_DIR": str(tmp_path / "bc"), "TEACHER_SAVE_DIR": str(tmp_path / "teacher"),
+           "DATA_ROOT": str(tmp_path / "data"), "FULL_IMAGES": "256", "IMAGES": "128", "BUDGETS": "2", "SEEDS": "0 1",
+           "FAST_STEPS": "2", "REF_TEST_IMAGES": "40", "EXTRA_ARGS": "--test_subset 100", "ABLATION_BUDGET": "2",
+           "ABLATIONS": "smooth=0.5", "OUT": str(tmp_path / "bc_out")}
+    run("sh/budget_curve.sh", env)
+    table = (tmp_path / "bc_out.md").read_text()
+    assert (tmp_path / "bc_out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    accuracy, gap, cost, ablation = (markdown_rows(table, head) for head in
+                                     ("| method |", "| GenDD − KD", "| method | limited, 2 epochs: epochs", "| GenDD (matched"))
+    bc = tmp_path / "bc"
+
+    def top1(kind, trial, key="top1"):
+        run_dir = bc / f"student_{kind}" / f"S-resnet8_T-resnet8_fashion_mnist_trial_{trial}"
+        return json.loads((run_dir / "summary.json").read_text())["last"][key]
+
+    kd = [top1("kd", f"limited_b2_s{s}") for s in (0, 1)]
+    assert numbers(accuracy["KD"][0]) == pytest.approx([sum(kd) / 2, abs(kd[0] - kd[1]) / 2 ** 0.5], abs=0.006)
+    assert accuracy["KD"][0].endswith("(2)")
+    probe = [top1("gendd", f"limited_b2_paper_s{s}", "probe_top1") for s in (0, 1)]
+    assert numbers(accuracy["GenDD paper, probe"][0])[0] == pytest.approx(sum(probe) / 2, abs=0.006)
+    assert numbers(gap["GenDD paper, probe"][0])[0] == pytest.approx((probe[0] - kd[0] + probe[1] - kd[1]) / 2, abs=0.006)
+    # matched: stage 1 + stage 2 = the budget; paper: stage 2 = the budget, stage 1 on top
+    assert cost["GenDD matched"][0].startswith("2 / ") and cost["GenDD paper"][0].startswith("3 / ")
+    configs = [yaml.safe_load((bc / "student_kd" / f"S-resnet8_T-resnet8_fashion_mnist_trial_limited_b2_s{s}"
+                               / "config.yaml").read_text()) for s in (0, 1)]
+    assert [c["seed"] for c in configs] == [0, 1]
+    assert "smooth = 0.5 (seed 0)" in ablation and "as the curve (seed 0)" in ablation
+    assert re.search(r"- limited, GenDD (matched|paper), sampled reference: (reaches|does not reach) KD", table)
+
+
+def markdown_rows(text: str, header_start: str) -> dict[str, list[str]]:
+    """{first cell: other cells} of the Markdown table whose header line starts with ``header_start``."""
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        if lines and lines[0].startswith(header_start):
+            return {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]}
+    raise AssertionError(f"no table starting {header_start!r} in:\n{text}")
