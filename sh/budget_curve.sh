@@ -21,13 +21,13 @@ BUDGETS="${BUDGETS:-2 6 18}"                    # epochs of every baseline, limi
 SEEDS="${SEEDS:-0 1 2}"
 IMAGES="${IMAGES:-5000}"                        # limited-data regime: the students see this many images
 FULL_BUDGETS="${FULL_BUDGETS:-}"                # budgets on the full training set too (none by default: ~45 min
-FULL_SEEDS="${FULL_SEEDS:-0}"                   #   of one core per seed and 2 epochs)
+FULL_SEEDS="${FULL_SEEDS:-0}"                   #   of one core per seed and 2 epochs), for these seeds
 PROTOCOLS="${PROTOCOLS:-matched paper}"
 STAGE1_SHARE="${STAGE1_SHARE:-3}"               # matched protocol: stage 1 gets 1/STAGE1_SHARE of the epochs
 SMOOTH="${SMOOTH:-0.9}"                         # GenDD lambda
 M="${M:-8}"                                     # diffusion_batch_mul
 WIDTH="${WIDTH:-256}"                           # diffusion head width
-ABLATION_BUDGET="${ABLATION_BUDGET:-2}"         # "" skips the ablation (width 1024 costs ~4x a run on CPU)
+ABLATION_BUDGET="${ABLATION_BUDGET:-6}"         # "" skips the ablation
 ABLATION_SEED="${ABLATION_SEED:-0}"
 ABLATIONS="${ABLATIONS:-width=1024 diffusion_batch_mul=30 smooth=0.5}"
 BC_DIR="${BC_DIR:-$ROOT/GenDD_cifar/save/budget_curve}"
@@ -87,15 +87,20 @@ run_ablation() {   # one GenDD (matched) run per knob=value at ABLATION_BUDGET (
   done
 }
 
-# largest budgets first (the ablation after the largest), at most $JOBS at once; logs in $BC_DIR/logs/
-first=1
-for budget in $(printf '%s\n' $BUDGETS | sort -rn); do
-  for seed in $FULL_SEEDS; do
-    [[ " $FULL_BUDGETS " == *" $budget "* ]] && pool_launch "$BC_DIR/logs/full_b${budget}_s$seed.log" run_unit full "$budget" "$seed" 0
+# The first two seeds at every budget (largest first, the ablation after the largest), then the
+# other seeds: an interrupted run has whole seeds. At most $JOBS at once; logs in $BC_DIR/logs/.
+read -ra seeds <<< "$SEEDS"
+budgets=$(printf '%s\n' $BUDGETS | sort -rn)
+ablation=${ABLATION_BUDGET:+pending}
+for group in "${seeds[*]:0:2}" "${seeds[*]:2}"; do
+  for budget in $budgets; do
+    for seed in $group; do
+      [[ " $FULL_BUDGETS " == *" $budget "* && " $FULL_SEEDS " == *" $seed "* ]] &&
+        pool_launch "$BC_DIR/logs/full_b${budget}_s$seed.log" run_unit full "$budget" "$seed" 0
+      pool_launch "$BC_DIR/logs/limited_b${budget}_s$seed.log" run_unit limited "$budget" "$seed" "$IMAGES"
+    done
+    if [[ -n "$ablation" ]]; then pool_launch "$BC_DIR/logs/ablation.log" run_ablation; ablation=""; fi
   done
-  for seed in $SEEDS; do pool_launch "$BC_DIR/logs/limited_b${budget}_s$seed.log" run_unit limited "$budget" "$seed" "$IMAGES"; done
-  if (( first )) && [[ -n "$ABLATION_BUDGET" ]]; then pool_launch "$BC_DIR/logs/ablation.log" run_ablation; fi
-  first=0
 done
 pool_wait || exit 1
 
