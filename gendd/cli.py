@@ -21,6 +21,7 @@ from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainC
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
+from .engine.signals import report_exit
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
@@ -136,6 +137,7 @@ def main_guard(main: Callable[[], object]) -> None:
     except tuple(t for types, _, _ in EXPECTED_FAILURES for t in types) as err:
         code, prefix = next((code, prefix) for types, code, prefix in EXPECTED_FAILURES if isinstance(err, types))
         print(f"{prefix}: {err}", file=sys.stderr)
+        report_exit(code)
         if "--debug" in sys.argv:
             traceback.print_exc()
         shutdown()

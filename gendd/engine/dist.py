@@ -19,6 +19,8 @@ import torch
 import torch.distributed as dist
 from torch.distributed.rendezvous import rendezvous
 
+from .signals import die_with_parent
+
 
 @dataclass(frozen=True)
 class DistEnv:
@@ -47,7 +49,9 @@ def pick_device(device: str = "auto", local_rank: int = 0) -> torch.device:
 
 
 def init_distributed(device: str = "auto", timeout_minutes: int = 30) -> DistEnv:
-    """Join the torchrun process group when launched by torchrun, else run single-process."""
+    """Join the torchrun process group when launched by torchrun, else run single-process
+    (under the launchers, the process first asks to be stopped when its parent dies)."""
+    die_with_parent()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
