@@ -21,6 +21,7 @@ from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainC
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
+from .engine.lock import claim_run_dir, release_run_dirs
 from .engine.signals import report_exit
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
 
@@ -88,7 +89,9 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
 
 
 def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:
-    """Claim ``run_dir`` for this configuration (see ``prepare_run_dir``) and open its logger."""
+    """Claim ``run_dir`` for this process and this configuration (see ``claim_run_dir`` and
+    ``prepare_run_dir``) and open its logger."""
+    claim_run_dir(run_dir, env.is_main)
     prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
     logger = RunLogger(run_dir, enabled=env.is_main)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
@@ -142,4 +145,6 @@ def main_guard(main: Callable[[], object]) -> None:
             traceback.print_exc()
         shutdown()
         sys.exit(code)
+    finally:
+        release_run_dirs()
     shutdown()

@@ -44,7 +44,7 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     existed = os.path.isfile(cfg_path)
     if existed and mode == "overwrite":
         if is_main:
-            shutil.rmtree(run_dir)
+            _empty(run_dir)
         existed = False
     elif existed:
         with open(cfg_path) as fh:
@@ -59,6 +59,18 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     if is_main and not (existed and _read(cfg_path) == text):
         atomic_write_text(text, cfg_path)
     return existed
+
+
+def _empty(run_dir: str, keep: str = ".lock") -> None:
+    """Delete everything in ``run_dir`` except the lock this process holds (see ``gendd.engine.lock``)."""
+    for name in os.listdir(run_dir):
+        path = os.path.join(run_dir, name)
+        if name == keep:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
 
 
 def _read(path: str) -> str:
