@@ -20,10 +20,12 @@ from collections.abc import Callable
 from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, init_distributed,
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
+from .engine.trainer import NothingToTrain
 from .engine.dist import DistEnv, shutdown
 from .engine.lock import claim_run_dir, release_run_dirs
 from .engine.signals import report_exit
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
+from .validation import first_invalid_flag
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
 
@@ -66,7 +68,10 @@ def start_process(args: argparse.Namespace) -> DistEnv:
     Python with --seed, the same on every rank; called before any model is built, so that every
     rank and every restart of one command builds the same initial weights. Without --seed the
     seed is the trial's (see ``trial_seed``), so that trials differ; the resolved value is what
-    the run's config.yaml records."""
+    the run's config.yaml records. Every flag value is checked first (see ``gendd.validation``)."""
+    problem = first_invalid_flag(args)
+    if problem:
+        raise UserError(problem)
     env = init_distributed(args.device)
     if args.seed is None:
         args.seed = trial_seed(getattr(args, "trial", "0"))
@@ -128,7 +133,8 @@ EXPECTED_FAILURES = (
     ((Preempted,), EXIT_PREEMPTED, "pre-empted"),
     ((NonFiniteLoss,), EXIT_NONFINITE, "error"),
     ((CheckpointWriteError,), EXIT_WRITE_FAILED, "error"),
-    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError), EXIT_BAD_INPUT, "error"),
+    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError, NothingToTrain),
+     EXIT_BAD_INPUT, "error"),
 )
 
 

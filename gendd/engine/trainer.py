@@ -26,12 +26,13 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from ..state_dicts import UnreadableCheckpoint, read_checkpoint
+from ..state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
 from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
 from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
 from .evaluate import evaluate
 from .logger import RunLogger
 from .optim import build_optimizer
+from .rundir import commit_config
 from .schedules import LRSchedule, beta2_at
 from .seeding import rng_state, seed_everything, set_rng_state
 from .signals import StopRequests
@@ -42,7 +43,12 @@ class Preempted(RuntimeError):
 
 
 class NonFiniteLoss(RuntimeError):
-    """Too many consecutive non-finite losses."""
+    """Too many consecutive non-finite losses, or a run whose result would be useless (every step
+    skipped, non-finite weights): no final.pth is written."""
+
+
+class NothingToTrain(ValueError):
+    """The batch source yields no step per epoch (fewer samples than one batch)."""
 
 
 @dataclass
@@ -107,8 +113,12 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         distiller = torch.nn.SyncBatchNorm.convert_sync_batchnorm(distiller)
     optimizer = build_optimizer(distiller.param_groups(cfg.weight_decay), cfg.optimizer, cfg.lr,
                                 cfg.momentum, cfg.betas)
+    if source.steps_per_epoch < 1:
+        raise NothingToTrain(f"the training data gives no full batch per epoch ({source.steps_per_epoch} steps): "
+                             f"lower --batch_size or use more training images")
     ckpts = CheckpointManager(cfg.run_dir, cfg.keep_last)
     pos = _resume(distiller, optimizer, ckpts, env, logger)
+    commit_config(cfg.run_dir, env.is_main)
     model = DDP(distiller, device_ids=[env.local_rank] if env.device.type == "cuda" else None) \
         if env.distributed else distiller
     lr_at = LRSchedule(cfg.lr, cfg.epochs, source.steps_per_epoch, cfg.lr_schedule, cfg.warmup_epochs,
@@ -259,8 +269,13 @@ def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger
     if path is None:
         return Position()
     state = read_checkpoint(path)
-    distiller.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
+    hint = ("--resume_mode resume continues a run only with the same model; config.yaml is unchanged. Pass "
+            "--resume_mode overwrite to start the run again, or choose another --trial/--save_dir")
+    load_state_dict_strict(distiller, state["model"], what=f"checkpoint {path!r}", hint=hint)
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as err:
+        raise StateDictMismatch(f"the optimiser state in {path!r} does not fit this run ({err}); {hint}") from err
     rngs = state["rng"]
     if len(rngs) != env.world_size:
         logger.info(f"checkpoint was written by {len(rngs)} ranks, now {env.world_size}: RNG streams are re-seeded")
@@ -284,7 +299,21 @@ def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str |
     return (found[0] if found else None), None
 
 
+def _check_useful(distiller, pos: Position) -> None:
+    """Refuse to write a final.pth that is untrained or holds non-finite numbers."""
+    if pos.global_step - pos.nonfinite_total < 1:
+        raise NonFiniteLoss(f"no optimiser step was taken: all {pos.global_step} step(s) had a non-finite loss and "
+                            f"were skipped, so the model is untrained and no final.pth is written. Lower the "
+                            f"learning rate or check the data and the teacher")
+    bad = [name for name, t in distiller.state_dict().items()
+           if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise NonFiniteLoss(f"the trained weights hold NaN or inf ({len(bad)} tensor(s), e.g. {bad[0]}): no final.pth "
+                            f"is written. Lower the learning rate, set a gradient clip, or check the data")
+
+
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
+    _check_useful(distiller, pos)
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
                "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "
