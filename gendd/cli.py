@@ -20,12 +20,11 @@ from collections.abc import Callable
 from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, init_distributed,
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
-from .engine.trainer import NothingToTrain
 from .engine.dist import DistEnv, shutdown
 from .engine.lock import claim_run_dir, release_run_dirs
 from .engine.signals import report_exit
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
-from .validation import first_invalid_flag
+from .validation import BadInput, first_invalid_flag
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
 
@@ -133,7 +132,7 @@ EXPECTED_FAILURES = (
     ((Preempted,), EXIT_PREEMPTED, "pre-empted"),
     ((NonFiniteLoss,), EXIT_NONFINITE, "error"),
     ((CheckpointWriteError,), EXIT_WRITE_FAILED, "error"),
-    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError, NothingToTrain),
+    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError, BadInput),
      EXIT_BAD_INPUT, "error"),
 )
 

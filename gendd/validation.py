@@ -15,6 +15,18 @@ from collections.abc import Callable
 FLOAT32_MAX = 3.4028234663852886e38
 
 
+class BadInput(ValueError):
+    """Bad input found below the command line (an unknown model name, no CUDA device, an unreadable
+    image, a label outside the class range, an unwritable folder): exit 2 with the message.
+    Re-raised from a DataLoader worker, the message is cut back to the original line."""
+
+    def __init__(self, message: str = ""):
+        if "Original Traceback" in message:
+            last = message.rstrip().splitlines()[-1]
+            message = last.split(": ", 1)[1] if ": " in last else last
+        super().__init__(message)
+
+
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 

@@ -19,6 +19,7 @@ import torch
 import torch.distributed as dist
 from torch.distributed.rendezvous import rendezvous
 
+from ..validation import BadInput
 from .signals import die_with_parent
 
 
@@ -43,7 +44,7 @@ def pick_device(device: str = "auto", local_rank: int = 0) -> torch.device:
     if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but no CUDA device is visible; use --device cpu or auto")
+        raise BadInput("--device cuda was asked for but no CUDA device is visible; use --device cpu or auto")
     torch.cuda.set_device(local_rank)
     return torch.device("cuda", local_rank)
 

@@ -16,6 +16,7 @@ import os
 import socket
 import time
 
+from ..validation import BadInput
 from .dist import broadcast_object
 from .rundir import RunDirConflict
 
@@ -36,14 +37,22 @@ def _holder(path: str) -> str:
     return f"pid {text[0]} on host {text[1]}" if len(text) >= 2 else "another process"
 
 
+def _open(run_dir: str, path: str) -> int:
+    try:
+        os.makedirs(run_dir, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as err:
+        raise BadInput(f"cannot write the run folder {run_dir!r} ({err.strerror}): choose a writable --save_dir") \
+            from err
+
+
 def _acquire(run_dir: str) -> str | None:
     """Lock ``<run_dir>/.lock``; None on success, else the refusal message."""
     path = os.path.join(run_dir, LOCK_NAME)
     if path in _HELD:
         return None
-    os.makedirs(run_dir, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = _open(run_dir, path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -33,6 +33,7 @@ from .evaluate import evaluate
 from .logger import RunLogger
 from .optim import build_optimizer
 from .rundir import commit_config
+from .sanity import NonFiniteLoss, NothingToTrain, check_labels, check_useful, class_count
 from .schedules import LRSchedule, beta2_at
 from .seeding import rng_state, seed_everything, set_rng_state
 from .signals import StopRequests
@@ -40,15 +41,6 @@ from .signals import StopRequests
 
 class Preempted(RuntimeError):
     """Training stopped on SIGTERM/SIGINT after saving a checkpoint."""
-
-
-class NonFiniteLoss(RuntimeError):
-    """Too many consecutive non-finite losses, or a run whose result would be useless (every step
-    skipped, non-finite weights): no final.pth is written."""
-
-
-class NothingToTrain(ValueError):
-    """The batch source yields no step per epoch (fewer samples than one batch)."""
 
 
 @dataclass
@@ -144,6 +136,7 @@ class _Loop:
         self.cfg, self.env, self.logger, self.ckpts = cfg, env, logger, ckpts
         self.lr_at, self.total_steps, self.autocast = lr_at, total_steps, autocast
         self.stop = None
+        self.num_classes = class_count(distiller)
         self.consecutive_bad = 0
         self.last_bad = ""
 
@@ -165,6 +158,7 @@ class _Loop:
         with self.logger.progress(self.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}",
                                   pos.step_in_epoch) as bar:  # closed (cleared) on errors too
             for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
+                check_labels(labels, self.num_classes, pos.global_step + 1)
                 lr = self.set_hyperparameters(pos.global_step)
                 losses, stop = self.step(images, labels)
                 pos.step_in_epoch += 1
@@ -299,21 +293,8 @@ def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str |
     return (found[0] if found else None), None
 
 
-def _check_useful(distiller, pos: Position) -> None:
-    """Refuse to write a final.pth that is untrained or holds non-finite numbers."""
-    if pos.global_step - pos.nonfinite_total < 1:
-        raise NonFiniteLoss(f"no optimiser step was taken: all {pos.global_step} step(s) had a non-finite loss and "
-                            f"were skipped, so the model is untrained and no final.pth is written. Lower the "
-                            f"learning rate or check the data and the teacher")
-    bad = [name for name, t in distiller.state_dict().items()
-           if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()]
-    if bad:
-        raise NonFiniteLoss(f"the trained weights hold NaN or inf ({len(bad)} tensor(s), e.g. {bad[0]}): no final.pth "
-                            f"is written. Lower the learning rate, set a gradient clip, or check the data")
-
-
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
-    _check_useful(distiller, pos)
+    check_useful(distiller, pos.global_step, pos.nonfinite_total)
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
                "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "
