@@ -8,8 +8,9 @@ import pickle
 import pytest
 import torch
 
-from fault_tools import kd_args, kd_run_dir, make_world, refused, run_in_process
+from fault_tools import CIFAR, THREADS, kd_args, kd_run_dir, make_world, refused, run_in_process, teacher_path
 from imagenet_smoke import TREE, image_tree, teacher_file
+from launcher_tools import free_port, run_launcher
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +87,14 @@ def test_damaged_config_yaml_is_refused(world, tmp_path, text):
     assert config.read_bytes() == text
     code, out = run_in_process([*kd_args(world, tmp_path, 1), "--resume_mode", "overwrite"])
     assert code == 0, out
+
+
+def test_under_torchrun_a_launcher_passes_the_scripts_exit_code_on(world, tmp_path):
+    env = {"DATA_ROOT": str(world / "data"), "SAVE_DIR": str(tmp_path / "save"), "PATH_T": str(teacher_path(world)),
+           "GPUS": "2", "EPOCHS": "1", "MASTER_PORT": str(free_port()), **THREADS,
+           "EXTRA_ARGS": "--device cpu --num_workers 0 --skip_teacher_eval --batch_size 8 --keep_last 0"}
+    res = run_launcher("sh/train_res56_res20_kd.sh", str(CIFAR), env)
+    assert res.returncode == 2, res.stdout[-2000:] + res.stderr[-2000:]
+    assert res.stderr.count("error: --keep_last 0 is not a valid value") == 2, res.stderr[-3000:]
+    assert "error: rank 0 exited with code 2" in res.stderr or "error: rank 1 exited with code 2" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "save").exists()

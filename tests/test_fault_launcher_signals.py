@@ -61,14 +61,17 @@ def start_launcher(script: str, world, save_dir, **env) -> subprocess.Popen:
 
 def signal_after_checkpoint(launcher: subprocess.Popen, run_dir, sig, python_processes: int) -> tuple[list[int], str]:
     """Wait for a checkpoint and for the training processes, send ``sig`` to the launcher's shell
-    only; (the processes that were below it, the launcher's output)."""
+    only; (the processes that were below it, the launcher's output). The launcher's process
+    group is SIGKILLed if the test fails on the way (its training processes then stop by
+    themselves: they die with their parent)."""
     try:
-        assert wait_until(lambda: newest_step(run_dir) >= 2, proc=launcher, timeout=300), \
-            launcher.communicate()[0][-3000:]
+        if not wait_until(lambda: newest_step(run_dir) >= 2, proc=launcher, timeout=900):
+            os.killpg(launcher.pid, signal.SIGKILL)
+            pytest.fail(f"no checkpoint was written: {launcher.communicate(timeout=600)[0][-3000:]}")
         below = descendants(launcher.pid)
         assert len(below) >= python_processes, below
         launcher.send_signal(sig)
-        output = launcher.communicate(timeout=300)[0]
+        output = launcher.communicate(timeout=600)[0]
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)

@@ -7,7 +7,9 @@ the agent exits 75 with one ``pre-empted:`` line when all of them saved and stop
 with one ``error:`` line when some did not. The workers get
 ``TORCH_ELASTIC_SHUTDOWN_TIMEOUT`` seconds (default here 300, torchrun's own is 30) to finish
 their step and write the checkpoint before torchrun kills them. Like the workers, the agent
-dies with its parent (the launcher's shell) when ``GENDD_DIE_WITH_PARENT=1``."""
+dies with its parent (the launcher's shell) when ``GENDD_DIE_WITH_PARENT=1``. When a worker fails
+with one of the scripts' documented exit codes (2 bad input, 3 non-finite, 74 write failed), the
+agent exits with that code and one line instead of torchrun's 1 and its error report."""
 from __future__ import annotations
 
 import os
@@ -18,10 +20,12 @@ import tempfile
 
 from torch.distributed import run as torchrun
 from torch.distributed.elastic.multiprocessing.api import SignalException
+from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
 from .signals import EXIT_DIR_VARIABLE, die_with_parent
 
 EXIT_PREEMPTED = 75
+DOCUMENTED = (2, 3, 74, 75)   # the scripts' own exit codes (gendd/cli.py): passed on instead of torchrun's 1
 
 
 def reported_codes(folder: str) -> dict[str, int]:
@@ -62,6 +66,13 @@ def main(argv: list[str]) -> int:
             code, message = preemption_outcome(reported_codes(folder), expected, signal.Signals(err.sigval))
             print(message, file=sys.stderr)
             return code
+        except ChildFailedError as err:
+            rank, failure = err.get_first_failure()
+            if failure.exitcode not in DOCUMENTED:
+                raise
+            print(f"error: rank {rank} exited with code {failure.exitcode} (its message is above); torchrun "
+                  f"stopped the other processes", file=sys.stderr)
+            return failure.exitcode
         return 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
