@@ -12,7 +12,9 @@ Faults: SIGTERM/SIGINT save a checkpoint at the next step boundary and raise
 updates, e.g. BatchNorm statistics, are undone; counted in the logs), and
 ``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` naming the step, with the last
 good checkpoint kept. A killed checkpoint write leaves only a temporary file, removed at
-the next start; rank 0 picks the checkpoint every rank resumes from.
+the next start; rank 0 picks the checkpoint every rank resumes from. Labels outside the
+student's classes stop the run before the step, and a run whose every step was skipped or
+whose weights are non-finite ends without final.pth (see ``gendd.engine.sanity``).
 """
 from __future__ import annotations
 
