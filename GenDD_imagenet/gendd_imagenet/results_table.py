@@ -22,10 +22,12 @@ import tempfile
 COLUMNS = ("setting", "method", "teacher", "student", "sampled", "probe", "logits", "many / medium / few",
            "sampling", "epochs", "seed", "checkpoint")
 KEY = ("setting", "method", "teacher", "student", "seed", "checkpoint")
-TITLE = "# ImageNet results (top-1 %, validation set)"
+TITLE = "# ImageNet results (top-1 %, on the evaluation split of each setting)"
 NOTE = ("sampled: teacher classifier on the mean of S sampled features (sampling = S draws x K steps); "
         "probe: the student's linear probe; logits: the student's own classifier (baselines, teachers); "
-        "many / medium / few: ImageNet-LT shot groups of the first of those; '-': not applicable.")
+        "many / medium / few: ImageNet-LT shot groups of the first of those; '-': not applicable. "
+        "Evaluation split: ImageNet's 50,000-image val set (its usual test set) for ImageNet and CC3M, "
+        "ImageNet_LT_test.txt for ImageNet-LT; another list file is named in the setting.")
 
 
 def cell(value) -> str:
