@@ -154,3 +154,13 @@ def test_imagenet_table_keeps_trials_and_skips_unreadable_reports(tmp_path, caps
     assert results_table.main(["--table", str(table), str(tmp_path / "bad.json")]) == 2
     assert "error: none of the 1 report(s) could be read" in capsys.readouterr().err
     assert table.read_bytes() == before
+
+
+def test_imagenet_lt_rows_name_an_evaluation_list_other_than_the_test_list():
+    from argparse import Namespace
+
+    from gendd_imagenet.evaluation import setting_of
+    lt = dict(data_kind="lt", recipe="none")
+    assert setting_of(Namespace(**lt, lt_val_list="data/ImageNet_LT/ImageNet_LT_test.txt")) == "ImageNet-LT"
+    assert setting_of(Namespace(**lt, lt_val_list="data/ImageNet_LT/ImageNet_LT_val.txt")) == \
+        "ImageNet-LT (evaluated on ImageNet_LT_val.txt)"
