@@ -2,21 +2,27 @@
 
 A run is finished when its folder holds ``summary.json`` and ``final.pth``. GenDD runs are
 (re-)evaluated on the test set with the given sampling settings (``num_sampling`` 5 by
-default; the result is cached next to ``final.pth``); baselines report the last epoch's
-test accuracy. One row per (teacher, student, method): mean ± std over the runs' trials.
-The headline is the last epoch; the best epoch during training is shown apart, labelled
-with the split it was chosen on (the test set unless a validation split was held out).
+default; the result is cached next to ``final.pth`` and reused only while final.pth is the
+same file: size and modification time); baselines report the final test accuracy (the last
+epoch's evaluation, or ``test.json`` when a validation split was held out: a run without it
+is marked, never shown with its validation accuracy). One row per run (trial), plus mean ±
+std under a group of several trials. The headline is the last epoch; the best epoch during
+training is shown apart, labelled with the split it was chosen on. Unfinished and
+unreadable runs are listed under the table; a --save_dir that is no folder or holds no
+readable finished run is an error (exit 2) that leaves the existing table as it was.
 """
 import argparse
 import json
 import os
 import statistics
+import sys
 from collections import defaultdict
 
 import yaml
 
-from gendd.cli import main_guard
+from gendd.cli import UserError, main_guard
 from gendd.engine import init_distributed
+from gendd.engine.checkpoint import atomic_write_text
 from gendd.gendd_cli import add_sampling_args, eval_tag
 from gendd_cifar.common import build_data
 from gendd_cifar.models import build_model
@@ -35,18 +41,40 @@ def parse():
     return p.parse_args()
 
 
-def finished_runs(save_dir: str, dataset: str):
-    for method_dir in sorted(os.listdir(save_dir)) if os.path.isdir(save_dir) else []:
-        if not method_dir.startswith("student_") or method_dir == "student_pretrain":
+def fingerprint(path: str) -> dict:
+    """What identifies a checkpoint file's version: its size and modification time."""
+    st = os.stat(path)
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def scan_runs(save_dir: str, dataset: str) -> tuple[list, list]:
+    """([(method, run, cfg)] of the finished runs of ``dataset``, [(run, why it is left out)])."""
+    if not os.path.isdir(save_dir):
+        raise UserError(f"--save_dir {save_dir!r} (SAVE_DIR) is no folder: point it at the folder that holds "
+                        f"student_<method>/<run> folders; the results table is left as it was")
+    finished, left_out = [], []
+    for method_dir in sorted(os.listdir(save_dir)):
+        folder = os.path.join(save_dir, method_dir)
+        if not method_dir.startswith("student_") or method_dir == "student_pretrain" or not os.path.isdir(folder):
             continue
-        for name in sorted(os.listdir(os.path.join(save_dir, method_dir))):
-            run = os.path.join(save_dir, method_dir, name)
-            if not all(os.path.isfile(os.path.join(run, f)) for f in ("summary.json", "final.pth", "config.yaml")):
+        for name in sorted(os.listdir(folder)):
+            run = os.path.join(folder, name)
+            try:
+                with open(os.path.join(run, "config.yaml")) as fh:
+                    cfg = yaml.safe_load(fh)
+                if not isinstance(cfg, dict):
+                    raise ValueError("config.yaml holds no flags")
+            except (OSError, ValueError, yaml.YAMLError) as err:
+                left_out.append((run, f"unreadable config.yaml ({str(err).splitlines()[0]})"))
                 continue
-            with open(os.path.join(run, "config.yaml")) as fh:
-                cfg = yaml.safe_load(fh)
-            if cfg.get("dataset") == dataset:
-                yield method_dir[len("student_"):], run, cfg
+            if cfg.get("dataset") != dataset:
+                continue
+            missing = [f for f in ("summary.json", "final.pth") if not os.path.isfile(os.path.join(run, f))]
+            if missing:
+                left_out.append((run, f"not finished (no {', '.join(missing)})"))
+            else:
+                finished.append((method_dir[len("student_"):], run, cfg))
+    return finished, left_out
 
 
 def read_json(path):
@@ -57,24 +85,37 @@ def read_json(path):
 
 
 def gendd_test_accuracy(run, cfg, args, env) -> dict:
-    """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings."""
+    """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings;
+    the cached result is reused only while it belongs to this very final.pth."""
     import train_student_gendd as stage2
+    final = os.path.join(run, "final.pth")
+    cache = os.path.join(run, eval_tag(args) + ".json")
+    cached = read_json(cache)
+    if cached is not None and cached.get("checkpoint") == fingerprint(final):
+        return cached
     run_args = argparse.Namespace(**cfg)
     run_args.test_subset = 0
-    cached = read_json(os.path.join(run, eval_tag(args) + ".json"))
-    if cached is not None:
-        return cached
     for key in ("num_sampling", "sampler", "sampling_steps", "cfg_scale", "temperature", "eta"):
         setattr(run_args, key, getattr(args, key))
-    run_args.resume, run_args.num_workers = os.path.join(run, "final.pth"), args.num_workers
+    run_args.resume, run_args.num_workers = final, args.num_workers
     data = build_data(run_args, env)
     student = build_model(run_args.model_s, data.sets.num_classes)
-    return stage2.evaluate_only(run_args, env, data, student, None, run)
+    result = dict(stage2.evaluate_only(run_args, env, data, student, None, run), checkpoint=fingerprint(final))
+    if env.is_main:
+        atomic_write_text(json.dumps(result, indent=2), cache)
+    return result
+
+
+def baseline_test_top1(run, cfg) -> float | None:
+    """The final test accuracy: test.json after a run with a validation split (None when it is
+    missing), else the last epoch's evaluation, which was on the test set."""
+    if cfg.get("val_split"):
+        return (read_json(os.path.join(run, "test.json")) or {}).get("top1")
+    return read_json(os.path.join(run, "summary.json"))["last"].get("top1")
 
 
 def row_values(method, run, cfg, args, env) -> dict:
     summary = read_json(os.path.join(run, "summary.json"))
-    test = read_json(os.path.join(run, "test.json")) or summary["last"]
     values = {"best": summary["best"], "last_epoch": summary["last_epoch"],
               "split": "val" if cfg.get("val_split") else "test", "trial": cfg.get("trial"),
               "teacher_top1": (read_json(os.path.join(run, "teacher.json")) or {}).get("top1")}
@@ -82,7 +123,7 @@ def row_values(method, run, cfg, args, env) -> dict:
         res = gendd_test_accuracy(run, cfg, args, env)
         values.update(top1=res.get("sampled_top1"), probe=res.get("probe_top1"))
     else:
-        values.update(top1=test.get("top1"), probe=None)
+        values.update(top1=baseline_test_top1(run, cfg), probe=None)
     return values
 
 
@@ -93,36 +134,50 @@ def fmt(xs) -> str:
     return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"
 
 
-def table(rows: dict, args) -> str:
-    lines = ["| teacher (top-1) | student | method | top-1, last epoch | GenDD probe | best during training "
-             "(epoch, split) | epochs | trials |", "|---|---|---|---|---|---|---|---|"]
+def table(rows: dict, args, left_out: list) -> str:
+    """A row per run (trial); a mean ± std row under a group of several trials; the runs left out."""
+    lines = ["| teacher (top-1) | student | method | top-1, last epoch (test) | GenDD probe | best during training "
+             "(epoch, split) | epochs | trial |", "|---|---|---|---|---|---|---|---|"]
     for (teacher, student, method), vals in sorted(rows.items()):
-        best = ", ".join(f"{v['best'].get('value', float('nan')):.2f} (ep {v['best'].get('epoch')}, "
-                         f"{v['split']}, {v['best'].get('metric')})" for v in vals)
-        lines.append(f"| {teacher} ({fmt(v['teacher_top1'] for v in vals)}) | {student} | {method} | "
-                     f"{fmt(v['top1'] for v in vals)} | {fmt(v['probe'] for v in vals)} | {best} | "
-                     f"{', '.join(str(v['last_epoch']) for v in vals)} | {', '.join(str(v['trial']) for v in vals)} |")
+        for v in sorted(vals, key=lambda v: str(v["trial"])):
+            best = (f"{v['best'].get('value', float('nan')):.2f} (ep {v['best'].get('epoch')}, {v['split']}, "
+                    f"{v['best'].get('metric')})")
+            top1 = fmt([v["top1"]]) if v["top1"] is not None else "no final test (test.json missing)"
+            lines.append(f"| {teacher} ({fmt([v['teacher_top1']])}) | {student} | {method} | {top1} | "
+                         f"{fmt([v['probe']])} | {best} | {v['last_epoch']} | {v['trial']} |")
+        if len(vals) > 1:
+            lines.append(f"| {teacher} | {student} | {method} | {fmt(v['top1'] for v in vals)} | "
+                         f"{fmt(v['probe'] for v in vals)} | | | mean ± std of {len(vals)} |")
     note = (f"\nGenDD top-1: sampled path, {args.num_sampling} draw(s), {args.sampler} sampler, "
             f"{args.sampling_steps} steps, guidance {args.cfg_scale:g}; probe: the linear probe on the "
             f"student feature (no sampling). 'best during training' is the best evaluation seen while "
             f"training, on the split named (choosing it on the test set is optimistic); the headline is "
-            f"the last epoch.\n")
+            f"the last epoch on the test set.\n")
+    if left_out:
+        note += "\nRuns left out of the table:\n" + "".join(f"- {run}: {why}\n" for run, why in left_out)
     return "\n".join(lines) + "\n" + note
 
 
 def main():
     args = parse()
     env = init_distributed(args.device)
-    rows = defaultdict(list)
-    for method, run, cfg in finished_runs(args.save_dir, args.dataset):
-        teacher = cfg.get("arch_t") or (infer_arch(cfg["path_t"]) if cfg.get("path_t") else None) or "–"
-        rows[(teacher, cfg["model_s"], method)].append(row_values(method, run, cfg, args, env))
     out = args.out or os.path.join("results", f"{args.dataset}.md")
-    text = f"# {args.dataset} results\n\n" + table(rows, args)
+    finished, left_out = scan_runs(args.save_dir, args.dataset)
+    rows = defaultdict(list)
+    for method, run, cfg in finished:
+        try:
+            teacher = cfg.get("arch_t") or (infer_arch(cfg["path_t"]) if cfg.get("path_t") else None) or "–"
+            rows[(teacher, cfg["model_s"], method)].append(row_values(method, run, cfg, args, env))
+        except (OSError, KeyError, TypeError, ValueError, RuntimeError) as err:
+            left_out.append((run, f"unreadable ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"))
+    for run, why in left_out:
+        print(f"warning: {run} left out of the table: {why}", file=sys.stderr)
+    if not rows:
+        raise UserError(f"no finished {args.dataset} run under --save_dir {args.save_dir!r} could be read; "
+                        f"{out} is left as it was. Train a run first or check SAVE_DIR/DATASET")
+    text = f"# {args.dataset} results\n\n" + table(rows, args, left_out)
     if env.is_main:
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        with open(out, "w") as fh:
-            fh.write(text)
+        atomic_write_text(text, out)
         print(text)
         print(f"written to {out}")
 

@@ -21,7 +21,10 @@ from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainC
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
+from .engine.lock import claim_run_dir, release_run_dirs
+from .engine.signals import report_exit
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
+from .validation import BadInput, first_invalid_flag
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
 
@@ -64,7 +67,10 @@ def start_process(args: argparse.Namespace) -> DistEnv:
     Python with --seed, the same on every rank; called before any model is built, so that every
     rank and every restart of one command builds the same initial weights. Without --seed the
     seed is the trial's (see ``trial_seed``), so that trials differ; the resolved value is what
-    the run's config.yaml records."""
+    the run's config.yaml records. Every flag value is checked first (see ``gendd.validation``)."""
+    problem = first_invalid_flag(args)
+    if problem:
+        raise UserError(problem)
     env = init_distributed(args.device)
     if args.seed is None:
         args.seed = trial_seed(getattr(args, "trial", "0"))
@@ -87,7 +93,9 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
 
 
 def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:
-    """Claim ``run_dir`` for this configuration (see ``prepare_run_dir``) and open its logger."""
+    """Claim ``run_dir`` for this process and this configuration (see ``claim_run_dir`` and
+    ``prepare_run_dir``) and open its logger."""
+    claim_run_dir(run_dir, env.is_main)
     prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
     logger = RunLogger(run_dir, enabled=env.is_main)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
@@ -124,7 +132,8 @@ EXPECTED_FAILURES = (
     ((Preempted,), EXIT_PREEMPTED, "pre-empted"),
     ((NonFiniteLoss,), EXIT_NONFINITE, "error"),
     ((CheckpointWriteError,), EXIT_WRITE_FAILED, "error"),
-    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError), EXIT_BAD_INPUT, "error"),
+    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError, BadInput),
+     EXIT_BAD_INPUT, "error"),
 )
 
 
@@ -136,8 +145,11 @@ def main_guard(main: Callable[[], object]) -> None:
     except tuple(t for types, _, _ in EXPECTED_FAILURES for t in types) as err:
         code, prefix = next((code, prefix) for types, code, prefix in EXPECTED_FAILURES if isinstance(err, types))
         print(f"{prefix}: {err}", file=sys.stderr)
+        report_exit(code)
         if "--debug" in sys.argv:
             traceback.print_exc()
         shutdown()
         sys.exit(code)
+    finally:
+        release_run_dirs()
     shutdown()

@@ -27,7 +27,11 @@ SETTINGS = {"imagenet": "ImageNet", "cc3m": "CC3M (unsupervised)", "lt": "ImageN
 
 
 def setting_of(args) -> str:
+    """The setting column: the data, the recipe, and for ImageNet-LT the evaluation list when it is
+    not the test list (a validation list's accuracy is never shown as the test accuracy)."""
     name = SETTINGS[args.data_kind]
+    if args.data_kind == "lt" and os.path.basename(args.lt_val_list) != "ImageNet_LT_test.txt":
+        name += f" (evaluated on {os.path.basename(args.lt_val_list)})"
     return f"{name} {args.recipe}" if args.recipe != "none" else name
 
 

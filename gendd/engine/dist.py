@@ -19,6 +19,9 @@ import torch
 import torch.distributed as dist
 from torch.distributed.rendezvous import rendezvous
 
+from ..validation import BadInput
+from .signals import die_with_parent
+
 
 @dataclass(frozen=True)
 class DistEnv:
@@ -41,13 +44,15 @@ def pick_device(device: str = "auto", local_rank: int = 0) -> torch.device:
     if device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but no CUDA device is visible; use --device cpu or auto")
+        raise BadInput("--device cuda was asked for but no CUDA device is visible; use --device cpu or auto")
     torch.cuda.set_device(local_rank)
     return torch.device("cuda", local_rank)
 
 
 def init_distributed(device: str = "auto", timeout_minutes: int = 30) -> DistEnv:
-    """Join the torchrun process group when launched by torchrun, else run single-process."""
+    """Join the torchrun process group when launched by torchrun, else run single-process
+    (under the launchers, the process first asks to be stopped when its parent dies)."""
+    die_with_parent()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))

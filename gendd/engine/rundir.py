@@ -10,7 +10,10 @@
   ``mode="overwrite"`` (the old run is deleted first).
 
 ``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
-only when it changes, so a refused or failed start leaves the folder as it was.
+only when it changes, so a refused or failed start leaves the folder as it was. Under
+``mode="resume"`` a changed configuration is written only once the run's checkpoint has been
+loaded into the new model (``commit_config``, called by the trainer): a model that does not fit
+the checkpoint leaves ``config.yaml`` as it was.
 """
 from __future__ import annotations
 
@@ -24,6 +27,9 @@ from .checkpoint import atomic_write_text
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
                           "log_every", "print_freq", "skip_teacher_eval", "dry_run"})
+
+
+_PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume
 
 
 class RunDirConflict(RuntimeError):
@@ -42,23 +48,58 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
         raise ValueError(f"unknown run-dir mode {mode!r}")
     cfg_path = os.path.join(run_dir, "config.yaml")
     existed = os.path.isfile(cfg_path)
+    diffs: list[str] = []
     if existed and mode == "overwrite":
         if is_main:
-            shutil.rmtree(run_dir)
+            _empty(run_dir)
         existed = False
     elif existed:
-        with open(cfg_path) as fh:
-            old = yaml.safe_load(fh) or {}
-        diffs = config_differences(old, config)
+        diffs = config_differences(_read_config(cfg_path), config)
         if diffs and mode == "auto":
             raise RunDirConflict(
                 f"{run_dir!r} holds a run of a different configuration:\n  " + "\n  ".join(diffs) +
                 "\nRefusing to mix runs. Pass --resume_mode resume to continue it with the new flags, "
                 "--resume_mode overwrite to delete it and start again, or choose another --trial/--save_dir.")
     text = yaml.safe_dump(config, sort_keys=True)
-    if is_main and not (existed and _read(cfg_path) == text):
+    if diffs:   # mode "resume": written by commit_config once the checkpoint fits the model
+        _PENDING[os.path.abspath(run_dir)] = text
+    elif is_main and not (existed and _read(cfg_path) == text):
         atomic_write_text(text, cfg_path)
     return existed
+
+
+def commit_config(run_dir: str, is_main: bool = True) -> None:
+    """Write the configuration ``prepare_run_dir`` held back under ``mode="resume"``, if any."""
+    text = _PENDING.pop(os.path.abspath(run_dir), None)
+    if text is not None and is_main:
+        atomic_write_text(text, os.path.join(run_dir, "config.yaml"))
+
+
+def _empty(run_dir: str, keep: str = ".lock") -> None:
+    """Delete everything in ``run_dir`` except the lock this process holds (see ``gendd.engine.lock``)."""
+    for name in os.listdir(run_dir):
+        path = os.path.join(run_dir, name)
+        if name == keep:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
+def _read_config(path: str) -> dict:
+    """The run's recorded configuration; ``RunDirConflict`` when config.yaml is damaged."""
+    try:
+        old = yaml.safe_load(_read(path))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        problem = f"is not valid YAML ({str(err).splitlines()[0]})"
+    else:
+        if old is None or isinstance(old, dict):
+            return old or {}
+        problem = f"holds a {type(old).__name__}, not the flags of a run"
+    raise RunDirConflict(f"{path!r} {problem}: the run folder's record is damaged. Restore it, pass "
+                         f"--resume_mode overwrite to delete the run and start again, or choose another "
+                         f"--trial/--save_dir")
 
 
 def _read(path: str) -> str:

@@ -1,8 +1,12 @@
 """SIGTERM/SIGINT become a request to stop at the next step boundary (the trainer's per-step
-flag all-reduce makes every rank agree)."""
+flag all-reduce makes every rank agree), and the pieces that carry a pre-emption through the
+launchers: dying with the parent, and reporting each rank's exit code to torchrun's wrapper."""
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
+import sys
 
 
 class StopRequests:
@@ -29,3 +33,36 @@ class StopRequests:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         return False
+
+
+EXIT_DIR_VARIABLE = "GENDD_EXIT_DIR"          # set by gendd.engine.agent: where each rank reports its exit code
+DIE_WITH_PARENT_VARIABLE = "GENDD_DIE_WITH_PARENT"   # set by sh/lib/launch.sh for the processes it starts
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Under the launchers (``GENDD_DIE_WITH_PARENT=1``), ask Linux to send this process SIGTERM
+    when its parent (the launcher's shell, or torchrun's agent) dies, even by SIGKILL: it then
+    checkpoints and exits 75 instead of training on as an orphan. Elsewhere (e.g. ``nohup
+    python ...``) and on other systems, nothing changes."""
+    if os.environ.get(DIE_WITH_PARENT_VARIABLE) != "1" or not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:   # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def report_exit(code: int) -> None:
+    """Leave this rank's exit code where torchrun's wrapper (``gendd.engine.agent``) looks for it."""
+    folder = os.environ.get(EXIT_DIR_VARIABLE)
+    if not folder:
+        return
+    try:
+        with open(os.path.join(folder, f"rank{os.environ.get('LOCAL_RANK', '0')}"), "w") as fh:
+            fh.write(str(code))
+    except OSError:
+        pass

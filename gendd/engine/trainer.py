@@ -12,7 +12,9 @@ Faults: SIGTERM/SIGINT save a checkpoint at the next step boundary and raise
 updates, e.g. BatchNorm statistics, are undone; counted in the logs), and
 ``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` naming the step, with the last
 good checkpoint kept. A killed checkpoint write leaves only a temporary file, removed at
-the next start; rank 0 picks the checkpoint every rank resumes from.
+the next start; rank 0 picks the checkpoint every rank resumes from. Labels outside the
+student's classes stop the run before the step, and a run whose every step was skipped or
+whose weights are non-finite ends without final.pth (see ``gendd.engine.sanity``).
 """
 from __future__ import annotations
 
@@ -26,12 +28,14 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from ..state_dicts import UnreadableCheckpoint, read_checkpoint
+from ..state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
 from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
 from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
 from .evaluate import evaluate
 from .logger import RunLogger
 from .optim import build_optimizer
+from .rundir import commit_config
+from .sanity import NonFiniteLoss, NothingToTrain, check_labels, check_useful, class_count
 from .schedules import LRSchedule, beta2_at
 from .seeding import rng_state, seed_everything, set_rng_state
 from .signals import StopRequests
@@ -39,10 +43,6 @@ from .signals import StopRequests
 
 class Preempted(RuntimeError):
     """Training stopped on SIGTERM/SIGINT after saving a checkpoint."""
-
-
-class NonFiniteLoss(RuntimeError):
-    """Too many consecutive non-finite losses."""
 
 
 @dataclass
@@ -107,8 +107,12 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         distiller = torch.nn.SyncBatchNorm.convert_sync_batchnorm(distiller)
     optimizer = build_optimizer(distiller.param_groups(cfg.weight_decay), cfg.optimizer, cfg.lr,
                                 cfg.momentum, cfg.betas)
+    if source.steps_per_epoch < 1:
+        raise NothingToTrain(f"the training data gives no full batch per epoch ({source.steps_per_epoch} steps): "
+                             f"lower --batch_size or use more training images")
     ckpts = CheckpointManager(cfg.run_dir, cfg.keep_last)
     pos = _resume(distiller, optimizer, ckpts, env, logger)
+    commit_config(cfg.run_dir, env.is_main)
     model = DDP(distiller, device_ids=[env.local_rank] if env.device.type == "cuda" else None) \
         if env.distributed else distiller
     lr_at = LRSchedule(cfg.lr, cfg.epochs, source.steps_per_epoch, cfg.lr_schedule, cfg.warmup_epochs,
@@ -134,6 +138,7 @@ class _Loop:
         self.cfg, self.env, self.logger, self.ckpts = cfg, env, logger, ckpts
         self.lr_at, self.total_steps, self.autocast = lr_at, total_steps, autocast
         self.stop = None
+        self.num_classes = class_count(distiller)
         self.consecutive_bad = 0
         self.last_bad = ""
 
@@ -155,6 +160,7 @@ class _Loop:
         with self.logger.progress(self.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}",
                                   pos.step_in_epoch) as bar:  # closed (cleared) on errors too
             for images, labels in self.source.batches(pos.epoch, pos.step_in_epoch):
+                check_labels(labels, self.num_classes, pos.global_step + 1)
                 lr = self.set_hyperparameters(pos.global_step)
                 losses, stop = self.step(images, labels)
                 pos.step_in_epoch += 1
@@ -259,8 +265,13 @@ def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger
     if path is None:
         return Position()
     state = read_checkpoint(path)
-    distiller.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
+    hint = ("--resume_mode resume continues a run only with the same model; config.yaml is unchanged. Pass "
+            "--resume_mode overwrite to start the run again, or choose another --trial/--save_dir")
+    load_state_dict_strict(distiller, state["model"], what=f"checkpoint {path!r}", hint=hint)
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as err:
+        raise StateDictMismatch(f"the optimiser state in {path!r} does not fit this run ({err}); {hint}") from err
     rngs = state["rng"]
     if len(rngs) != env.world_size:
         logger.info(f"checkpoint was written by {len(rngs)} ranks, now {env.world_size}: RNG streams are re-seeded")
@@ -285,6 +296,7 @@ def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str |
 
 
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
+    check_useful(distiller, pos.global_step, pos.nonfinite_total)
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
                "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "

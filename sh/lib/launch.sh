@@ -35,16 +35,44 @@ if [[ -n "${SLURM_JOB_ID:-}" && -z "${SLURM_STEP_ID:-}" && "$NNODES" -gt 1 ]] &&
   exec srun --ntasks-per-node=1 --nodes="$NNODES" bash "$0" "$@"
 fi
 
-# launch SCRIPT ARGS...: plain python for one process, torchrun for several.
+# launch SCRIPT ARGS...: plain python for one process, torchrun (through gendd.engine.agent) for several.
+# SIGTERM/SIGINT to this shell (sbatch --signal=B:TERM, Ctrl-C) reaches the running command, whose
+# processes save a checkpoint and exit 75; the launcher then exits 75 and starts no further stage.
 launch() {
   local script="$1"; shift
+  if [[ -n "${_GENDD_STOPPED:-}" ]]; then
+    echo "pre-empted: stop signal received before $script started; run the same command again to continue" >&2
+    return 75
+  fi
   if (( GPUS * NNODES > 1 )); then
     echo "[launch] torchrun: $NNODES node(s) x $GPUS process(es), node $NODE_RANK, master $MASTER_ADDR:$MASTER_PORT"
     # shellcheck disable=SC2086
-    "$PYTHON" -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" --nproc_per_node="$GPUS" \
-      --master_addr="$MASTER_ADDR" --master_port="$MASTER_PORT" "$script" "$@" $EXTRA_ARGS
+    _forward_signals "$PYTHON" -m gendd.engine.agent --nnodes="$NNODES" --node_rank="$NODE_RANK" \
+      --nproc_per_node="$GPUS" --master_addr="$MASTER_ADDR" --master_port="$MASTER_PORT" "$script" "$@" $EXTRA_ARGS
   else
     # shellcheck disable=SC2086
-    "$PYTHON" "$script" "$@" $EXTRA_ARGS
+    _forward_signals "$PYTHON" "$script" "$@" $EXTRA_ARGS
   fi
+}
+
+# _forward_signals CMD...: run CMD in the background (it dies with this shell, even after a SIGKILL:
+# see gendd/engine/signals.py), pass SIGTERM/SIGINT on to it as SIGTERM (a background command ignores
+# SIGINT), and return its exit code once it ended; killed by that SIGTERM before training began
+# (nothing to save yet), it counts as pre-empted too.
+_forward_signals() {
+  trap '_GENDD_STOPPED=1; kill -TERM "${_GENDD_CHILD:-}" 2>/dev/null || true' TERM INT
+  GENDD_DIE_WITH_PARENT=1 "$@" &
+  _GENDD_CHILD=$!
+  if [[ -n "${_GENDD_STOPPED:-}" ]]; then kill -TERM "$_GENDD_CHILD" 2>/dev/null || true; fi
+  while kill -0 "$_GENDD_CHILD" 2>/dev/null; do
+    wait "$_GENDD_CHILD" || true   # returns early when a signal is trapped: wait again
+  done
+  local rc=0
+  wait "$_GENDD_CHILD" || rc=$?
+  _GENDD_CHILD=""
+  if [[ -n "${_GENDD_STOPPED:-}" && "$rc" -eq 143 ]]; then
+    echo "pre-empted: stopped before training began (nothing to save); run the same command again to continue" >&2
+    rc=75
+  fi
+  return "$rc"
 }

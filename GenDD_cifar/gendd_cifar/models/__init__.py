@@ -15,6 +15,8 @@ from functools import partial
 
 from torch import nn
 
+from gendd.validation import BadInput
+
 from .mobilenetv2 import MobileNetV2
 from .resnet import NARROW, WIDE_X4, CifarResNet
 from .resnet50 import ResNet50
@@ -22,6 +24,10 @@ from .shufflenetv1 import ShuffleV1
 from .shufflenetv2 import ShuffleV2
 from .vgg import VGG
 from .wrn import WideResNet
+
+
+class UnknownModel(BadInput):
+    """--model_s/--arch_t names no model of the zoo (exit 2 under the scripts)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ def spec(name: str) -> ModelSpec:
     if name not in ZOO:
         close = difflib.get_close_matches(name, ZOO, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown CIFAR architecture {name!r}{hint}; valid names: {', '.join(ZOO)}")
+        raise UnknownModel(f"unknown CIFAR architecture {name!r}{hint}; valid names: {', '.join(ZOO)}")
     return ZOO[name]
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from PIL import Image
 from torchvision.datasets import ImageFolder
+
+from gendd.validation import BadInput
 
 LAYOUT = "root/train/<class>/<image> and root/val/<class>/<image> (val sorted into class folders)"
 
@@ -17,7 +20,21 @@ def image_folder(root: str, split: str, transform: Callable | None = None) -> Im
     folder = os.path.join(root, split)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"ImageNet folder {folder!r} does not exist; expected the layout {LAYOUT}")
-    return ImageFolder(folder, transform=transform)
+    return ImageFolder(folder, transform=transform, loader=read_image)
+
+
+class UnreadableImage(BadInput):
+    """An image file that PIL cannot decode (not an image, truncated, unreadable)."""
+
+
+def read_image(path: str) -> Image.Image:
+    """The RGB image at ``path``; ``UnreadableImage`` naming the file when it cannot be decoded."""
+    try:
+        with open(path, "rb") as fh:
+            return Image.open(fh).convert("RGB")
+    except OSError as err:   # PIL's UnidentifiedImageError and truncated files are OSErrors
+        raise UnreadableImage(f"image {path!r} cannot be read ({err.__class__.__name__}: {err}); "
+                              f"replace or remove the file and run the same command again") from err
 
 
 def imagenet_folders(root: str, train_transform: Callable | None,

@@ -11,8 +11,9 @@ import os
 from collections.abc import Callable, Sequence
 
 import torch
-from PIL import Image
 from torch.utils.data import Dataset
+
+from .imagefolder import read_image
 
 MANY_ABOVE, FEW_BELOW = 100, 20
 
@@ -54,8 +55,7 @@ class ImageNetLT(Dataset):
 
     def __getitem__(self, index: int):
         path, label = self.samples[index]
-        with open(os.path.join(self.root, path), "rb") as fh:
-            image = Image.open(fh).convert("RGB")
+        image = read_image(os.path.join(self.root, path))
         return (self.transform(image) if self.transform else image), label
 
 

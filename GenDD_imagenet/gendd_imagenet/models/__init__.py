@@ -11,10 +11,16 @@ import torchvision.models as tvm
 from torch import nn
 
 from gendd.state_dicts import load_state_dict_strict
+from gendd.validation import BadInput
 
 from .beit import BEIT_TAGS, BeitFeatures, build_beit
 from .mobilenetv1 import MobileNetV1
 from .resnet import RESNET_CONFIGS, FeatureResNet, build_resnet
+
+
+class UnknownModel(BadInput):
+    """--model_s/--arch_t names no model of the zoo (exit 2 under the scripts)."""
+
 
 FEATURE_DIMS = {
     "resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnext101_32x4d": 2048,
@@ -70,7 +76,7 @@ def load_torchvision_weights(model: nn.Module, name: str, num_classes: int) -> N
 
 def _check_name(name: str) -> None:
     if name not in FEATURE_DIMS:
-        raise ValueError(f"unknown ImageNet model {name!r}; choose one of {model_names()}")
+        raise UnknownModel(f"unknown ImageNet model {name!r}; choose one of {model_names()}")
 
 
 __all__ = ["build_model", "feature_dim", "model_names", "load_torchvision_weights", "FeatureResNet", "MobileNetV1",
