@@ -7,7 +7,8 @@
   from its newest checkpoint;
 * a folder holding a run of a *different* configuration is refused with the differing
   flags listed, unless ``mode="resume"`` (continue anyway, the new flags win) or
-  ``mode="overwrite"`` (the old run is deleted first).
+  ``mode="overwrite"`` (the old run is deleted first);
+* another world size or global batch (see ``layout``) is refused in ``resume`` mode too.
 
 ``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
 only when it changes, so a refused or failed start leaves the folder as it was.
@@ -20,6 +21,7 @@ import shutil
 import yaml
 
 from .checkpoint import atomic_write_text
+from .layout import layout_change
 
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
@@ -49,6 +51,7 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     elif existed:
         with open(cfg_path) as fh:
             old = yaml.safe_load(fh) or {}
+        check_layout(run_dir, old, config)
         diffs = config_differences(old, config)
         if diffs and mode == "auto":
             raise RunDirConflict(
@@ -59,6 +62,13 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     if is_main and not (existed and _read(cfg_path) == text):
         atomic_write_text(text, cfg_path)
     return existed
+
+
+def check_layout(run_dir: str, old: dict, new: dict) -> None:
+    """Refuse to resume under another world size or global batch (``layout.layout_change``)."""
+    why = layout_change(old, new)
+    if why:
+        raise RunDirConflict(f"cannot resume {run_dir!r}: {why}")
 
 
 def _read(path: str) -> str:
