@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gendd.cli import UserError, split_batch
+from gendd.cli import UserError, split_batch, trial_seed
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv
 from gendd.gendd_cli import build_gendd
@@ -77,7 +77,8 @@ def parse(kind, *argv):
     p.add_argument("--arch_t", default="resnet34")
     add_imagenet_gendd_args(p)
     args = p.parse_args(["--device", "cpu", "--num_workers", "0", "--image_size", "32", *argv])
-    split_batch(args, DistEnv())  # what start_process does: --batch_size is the global batch
+    split_batch(args, DistEnv())  # what start_process does: --batch_size is the global batch, the trial seeds
+    args.seed = trial_seed(args.trial)
     return args
 
 
