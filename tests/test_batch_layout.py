@@ -15,6 +15,7 @@ import yaml
 from fault_tools import (CIFAR, STEPS_PER_EPOCH, kd_args, kd_run_dir, make_world, newest_step, process_env, refused,
                          run, snapshot)
 from gendd.engine.layout import layout_change, per_process_batch
+from gendd.engine.rundir import RunDirConflict, prepare_run_dir
 from launcher_tools import free_port
 
 
@@ -32,6 +33,23 @@ def test_a_layout_change_names_both_layouts():
     why = layout_change(old, dict(old, world_size=2, batch_per_process=32))
     assert "1 process(es) with a global batch of 64, now 2 process(es) with 64" in why and "--batch_size 64" in why
     assert "global batch of 64, now 1 process(es) with 32" in layout_change(old, dict(old, batch_size=32))
+
+
+def test_the_world_size_is_free_until_the_folder_holds_a_checkpoint(tmp_path):
+    one = dict(batch_size=64, batch_per_process=64, world_size=1, lr=0.1)
+    eight = dict(one, batch_per_process=8, world_size=8)
+    assert not prepare_run_dir(str(tmp_path), one)           # a dry run on one process ...
+    assert prepare_run_dir(str(tmp_path), eight)             # ... then the run on eight: the same run
+    assert yaml.safe_load((tmp_path / "config.yaml").read_text())["world_size"] == 8
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / ".tmp-step_2.pth").write_bytes(b"half")   # a killed write is no checkpoint
+    assert prepare_run_dir(str(tmp_path), one)
+    (tmp_path / "checkpoints" / "step_000000002.pth").write_bytes(b"x")
+    for mode in ("auto", "resume"):
+        with pytest.raises(RunDirConflict, match="trained by 1 process"):
+            prepare_run_dir(str(tmp_path), eight, mode)
+    assert yaml.safe_load((tmp_path / "config.yaml").read_text())["world_size"] == 1
+    assert not prepare_run_dir(str(tmp_path), eight, "overwrite")
 
 
 def torchrun_kd(world, save_dir, *extra) -> subprocess.CompletedProcess:

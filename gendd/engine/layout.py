@@ -8,11 +8,13 @@ batch and learning rate on 1 GPU or 8. Both numbers and the world size go into t
 A checkpoint's position inside an epoch (its step) only means the same samples under the same
 layout: the CC3M stream is split by rank, and another global batch changes the steps per epoch.
 ``layout_change`` therefore names a resume under another world size or global batch, which
-``prepare_run_dir`` refuses in every mode but ``overwrite``.
+``prepare_run_dir`` refuses in every mode but ``overwrite`` once the folder holds a checkpoint
+(a folder without one, e.g. after a dry run, takes the new layout).
 """
 from __future__ import annotations
 
 LAYOUT_KEYS = ("world_size", "batch_size")
+PROCESS_KEYS = frozenset({"world_size", "batch_per_process"})   # follow the process count, not the recipe
 
 
 def per_process_batch(global_batch: int, world_size: int) -> int:
