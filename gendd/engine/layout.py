@@ -32,8 +32,7 @@ def layout_change(old: dict, new: dict) -> str | None:
     A config written before the layout was recorded (no ``world_size``) is not checked."""
     if "world_size" not in old:
         return None
-    changed = [k for k in LAYOUT_KEYS if old.get(k) != new.get(k)]
-    if not changed:
+    if all(old.get(k) == new.get(k) for k in LAYOUT_KEYS):
         return None
     return (f"the run was trained by {old['world_size']} process(es) with a global batch of {old.get('batch_size')}, "
             f"now {new.get('world_size')} process(es) with {new.get('batch_size')}: its checkpoint's position in "
