@@ -23,6 +23,7 @@ from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
 from .engine.lock import claim_run_dir, release_run_dirs
 from .engine.signals import report_exit
+from .engine.layout import per_process_batch
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
 from .validation import BadInput, first_invalid_flag
 
@@ -72,10 +73,26 @@ def start_process(args: argparse.Namespace) -> DistEnv:
     if problem:
         raise UserError(problem)
     env = init_distributed(args.device)
+    split_batch(args, env)
     if args.seed is None:
         args.seed = trial_seed(getattr(args, "trial", "0"))
     seed_everything(args.seed)
     return env
+
+
+def split_batch(args: argparse.Namespace, env: DistEnv) -> None:
+    """--batch_size is the global batch: set ``args.batch_per_process`` (what each data source
+    takes) and ``args.world_size``, both recorded in config.yaml (see ``engine.layout``). With
+    --evaluate the training batch is unused, so one that does not divide is not an error."""
+    if not hasattr(args, "batch_size"):
+        return
+    args.world_size = env.world_size
+    try:
+        args.batch_per_process = per_process_batch(args.batch_size, env.world_size)
+    except ValueError as err:
+        if not getattr(args, "evaluate", False):
+            raise UserError(str(err)) from err
+        args.batch_per_process = max(1, args.batch_size // env.world_size)
 
 
 def trial_seed(trial: object) -> int:
@@ -99,6 +116,8 @@ def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger
     prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
     logger = RunLogger(run_dir, enabled=env.is_main)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
+    if hasattr(args, "batch_per_process"):
+        logger.info(f"global batch {args.batch_size} = {env.world_size} process(es) x {args.batch_per_process}")
     return logger
 
 

@@ -16,7 +16,8 @@ from launcher_tools import dry_run, free_port, recorded_commands, recorder, run_
 
 CIFAR = pathlib.Path(__file__).resolve().parents[1] / "GenDD_cifar"
 LAUNCHERS = sorted(p.name for p in (CIFAR / "sh").glob("train_*.sh"))
-TEACHERS = sorted({re.search(r"^TEACHER=(\S+)", (CIFAR / "sh" / n).read_text(), re.M).group(1) for n in LAUNCHERS})
+TEACHERS = sorted({re.search(r"^TEACHER=\$\{TEACHER:-(\S+)\}", (CIFAR / "sh" / n).read_text(), re.M).group(1)
+                   for n in LAUNCHERS})
 CPU_ARGS = "--device cpu --num_workers 0 --skip_teacher_eval"
 
 

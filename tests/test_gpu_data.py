@@ -116,15 +116,21 @@ def test_augmentation_changes_with_the_epoch_and_covers_crops_and_flips():
 def test_build_data_uses_the_device_source_under_gpu_data(tmp_path):
     from fake_cifar import write_fake_cifar100
 
+    from gendd.cli import split_batch, trial_seed
     from gendd.engine import DistEnv
     from gendd_cifar.common import base_parser, build_data
     write_fake_cifar100(tmp_path, n_train=60, n_test=20)
     env = DistEnv(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
     args = base_parser("t").parse_args(["--data_root", str(tmp_path), "--batch_size", "16", "--gpu_data",
                                         "--num_workers", "0"])
+    split_batch(args, env)  # what start_process does: the global batch split, the trial's seed
+    args.seed = trial_seed(args.trial)
     data = build_data(args, env)
     assert isinstance(data.source, DeviceSource) and data.source.steps_per_epoch == 4
     images, labels = next(iter(data.source.batches(1)))
     assert images.shape == (16, 3, 32, 32) and labels.shape == (16,)
-    cpu = build_data(base_parser("t").parse_args(["--data_root", str(tmp_path), "--num_workers", "0"]), env)
+    args = base_parser("t").parse_args(["--data_root", str(tmp_path), "--num_workers", "0"])
+    split_batch(args, env)
+    args.seed = trial_seed(args.trial)
+    cpu = build_data(args, env)
     assert not isinstance(cpu.source, DeviceSource)

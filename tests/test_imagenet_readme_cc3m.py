@@ -24,7 +24,7 @@ def test_readme_cc3m_train_under_torchrun_then_eval(tmp_path):
                CC3M_SHARDS=cc3m_shards(tmp_path / "cc3m", 4, 3),
                TEACHER=teacher_file(tmp_path / "resnet34.pth", "resnet34", 4), EPOCHS=1, IMAGE_SIZE=32,
                GENDD_ARGS=SMALL_HEAD, RESULTS_TABLE=table, MASTER_PORT=29517,
-               EXTRA_ARGS=f"--device cpu --num_workers 0 --batch_size 2 --iterations_per_epoch 3 "
+               EXTRA_ARGS=f"--device cpu --num_workers 0 --batch_size 4 --iterations_per_epoch 3 "
                           f"--save_every_steps 1 --keep_last 3 --save_dir {save}")
     out = run_launcher("sh/cc3m_train_res34res18_unsupervised_gendd.sh", GPUS=2, **env).stdout
     assert "torchrun: 1 node(s) x 2 process(es)" in out

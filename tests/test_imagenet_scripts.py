@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gendd.cli import UserError
+from gendd.cli import UserError, split_batch, trial_seed
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv
 from gendd.gendd_cli import build_gendd
@@ -76,7 +76,10 @@ def parse(kind, *argv):
     p = base_parser("test", kind)
     p.add_argument("--arch_t", default="resnet34")
     add_imagenet_gendd_args(p)
-    return p.parse_args(["--device", "cpu", "--num_workers", "0", "--image_size", "32", *argv])
+    args = p.parse_args(["--device", "cpu", "--num_workers", "0", "--image_size", "32", *argv])
+    split_batch(args, DistEnv())  # what start_process does: --batch_size is the global batch, the trial seeds
+    args.seed = trial_seed(args.trial)
+    return args
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +106,7 @@ def test_a1_recipe_gives_mixed_smoothed_targets_that_the_probe_learns(tree):
 
 
 def test_recipe_errors_are_explained(tree):
-    with pytest.raises(UserError, match="even --batch_size"):
+    with pytest.raises(UserError, match="an even batch"):
         build_data(parse("imagenet", "--data", tree, "--recipe", "A2", "--batch_size", "3"), DistEnv())
     with pytest.raises(UserError, match="CC3M training has none"):
         build_data(parse("cc3m", "--data", tree, "--recipe", "A2"), DistEnv())

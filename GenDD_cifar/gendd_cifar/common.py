@@ -34,7 +34,8 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     g.add_argument("--train_subset", type=int, default=0, help="train on a stratified subset of this many images")
     g.add_argument("--test_subset", type=int, default=0,
                    help="test on a fixed stratified subset of this many test images (the same for every run)")
-    g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
+    g.add_argument("--batch_size", type=int, default=64,
+                   help="global batch: split evenly over the processes (gendd/engine/layout.py)")
     g.add_argument("--gpu_data", action="store_true",
                    help="keep the training set on the device and crop/flip/normalise there (gendd_cifar.gpu_data)")
     g.add_argument("--trial", default="0", help="run name suffix")
@@ -71,10 +72,10 @@ def build_data(args, env: DistEnv) -> Data:
     pin = env.device.type == "cuda"
     workers = args.num_workers
     if getattr(args, "gpu_data", False):  # the whole training set on the device, augmented there
-        source = device_source(sets.train, args.dataset, args.batch_size, args.seed, env.device, env.rank,
+        source = device_source(sets.train, args.dataset, args.batch_per_process, args.seed, env.device, env.rank,
                                env.world_size)
     else:  # the CIFAR transforms draw from torch's generator only
-        source = DatasetSource(sets.train, args.batch_size, args.seed, env.rank, env.world_size, workers, pin,
+        source = DatasetSource(sets.train, args.batch_per_process, args.seed, env.rank, env.world_size, workers, pin,
                                rngs=("torch",))
     evl = eval_loader(sets.eval, 256, env.rank, env.world_size, workers, pin)
     test = evl if sets.eval is sets.test else eval_loader(sets.test, 256, env.rank, env.world_size, workers, pin)

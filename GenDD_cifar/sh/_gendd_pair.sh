@@ -1,11 +1,14 @@
 # GenDD on one CIFAR-100 teacher/student pair: stage 1 (student feature -> teacher classifier),
 # then stage 2 (diffusion distillation) from stage 1's result, as the reference does.
 # Sourced by sh/train_<pair>_gendd.sh after it sets the pair's hyper-parameters.
-# Extra overrides: SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models),
+# Overrides: every variable the launcher sets (SMOOTH=0.8 bash sh/train_...sh), GPUS (default 1) ...
+# EXTRA_ARGS (../sh/lib/launch.sh), SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models),
 # PATH_T, TRIAL, GENDD_ARGS (appended to the stage-2 (GenDD) command only, e.g. a smaller head).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+GPUS="${GPUS:-1}"   # the recipes' one GPU; BATCH is their global batch
 source ../sh/lib/launch.sh
+split_batch "$BATCH"
 
 DATA_ROOT="${DATA_ROOT:-./data}"
 SAVE_DIR="${SAVE_DIR:-save}"

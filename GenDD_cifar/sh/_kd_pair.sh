@@ -1,9 +1,12 @@
 # A logit-distillation baseline (KD, DKD or IKL-KD) on one CIFAR-100 teacher/student pair.
 # Sourced by sh/train_<pair>_<method>.sh after it sets METHOD, the pair and its hyper-parameters.
-# Extra overrides: SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models), PATH_T, TRIAL.
+# Overrides: every variable the launcher sets (SMOOTH=0.8 bash sh/train_...sh), GPUS (default 1) ...
+# EXTRA_ARGS (../sh/lib/launch.sh), SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models), PATH_T, TRIAL.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+GPUS="${GPUS:-1}"   # the recipes' one GPU; BATCH is their global batch
 source ../sh/lib/launch.sh
+split_batch "$BATCH"
 
 DATA_ROOT="${DATA_ROOT:-./data}"
 SAVE_DIR="${SAVE_DIR:-save}"

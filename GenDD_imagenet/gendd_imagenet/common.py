@@ -45,7 +45,8 @@ def base_parser(description: str, kind: str) -> argparse.ArgumentParser:
     if kind == "lt":
         g.add_argument("--lt_train_list", default="./data/ImageNet_LT/ImageNet_LT_train.txt")
         g.add_argument("--lt_val_list", default="./data/ImageNet_LT/ImageNet_LT_test.txt")
-    g.add_argument("--batch_size", type=int, default=64, help="per-process batch size")
+    g.add_argument("--batch_size", type=int, default=64,
+                   help="global batch: split evenly over the processes (gendd/engine/layout.py)")
     g.add_argument("--eval_batch_size", type=int, default=100, help="per-process evaluation batch size")
     g.add_argument("--image_size", type=int, default=224, help="training/evaluation crop size")
     g.add_argument("--crop_scale", type=float, default=0.08, help="RandomResizedCrop scale lower bound")
@@ -138,13 +139,13 @@ def _train_transform(args):
 
 def _train_source(args, env: DistEnv, train_set, train_tf, num_classes: int, pin: bool):
     if args.data_kind == "cc3m":
-        return Unlabelled(CC3MSource(args.train_shards, train_tf, args.batch_size, args.iterations_per_epoch,
+        return Unlabelled(CC3MSource(args.train_shards, train_tf, args.batch_per_process, args.iterations_per_epoch,
                                      args.seed, env.rank, env.world_size, args.num_workers, args.shuffle_buffer, pin))
     mixing = args.recipe != "none"
-    if mixing and args.batch_size % 2:
-        raise ValueError(f"--recipe {args.recipe} mixes pairs of images: use an even --batch_size, "
-                         f"got {args.batch_size}")
-    source = DatasetSource(train_set, args.batch_size, args.seed, env.rank, env.world_size, args.num_workers, pin,
+    if mixing and args.batch_per_process % 2:
+        raise ValueError(f"--recipe {args.recipe} mixes pairs of images: use a --batch_size that gives every "
+                         f"process an even batch, got {args.batch_per_process} per process")
+    source = DatasetSource(train_set, args.batch_per_process, args.seed, env.rank, env.world_size, args.num_workers, pin,
                            drop_last=mixing)
     return MixedSource(source, MixupCutmix.for_recipe(args.recipe, num_classes)) if mixing else source
 

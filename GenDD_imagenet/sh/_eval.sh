@@ -2,7 +2,8 @@
 # result goes to <checkpoint folder>/<eval tag>.json and a row of RESULTS_TABLE.
 # Sourced by sh/*_eval_*.sh after it sets SCRIPT, TEACHER_ARCH, STUDENT and EVAL_ARGS.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EXTRA_ARGS
-# (../sh/lib/launch.sh), CKPT (a checkpoint to evaluate instead of the run's final.pth, e.g. one
+# (../sh/lib/launch.sh), every variable the launcher sets (NUM_SAMPLING=1 bash sh/...), SAVE_DIR
+# (the run folders, default save), CKPT (a checkpoint to evaluate instead of the run's final.pth, e.g. one
 # of the reference implementation), TRIAL, IMAGE_SIZE, RESULTS_TABLE (default results/imagenet.md),
 # GENDD_ARGS (GenDD runs: the head flags the run was trained with, when not the default).
 # PRESET=fast (GenDD runs): the named cheap sampling setting (gendd/gendd_cli.py SAMPLING_PRESETS);
@@ -12,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
 
 DATA_ROOT="${DATA_ROOT:-./data/imagenet}"
+SAVE_DIR="${SAVE_DIR:-save}"
 TRIAL="${TRIAL:-0}"
 IMAGE_SIZE="${IMAGE_SIZE:-224}"
 CKPT="${CKPT:-}"
@@ -19,4 +21,4 @@ RESULTS_TABLE="${RESULTS_TABLE:-results/imagenet.md}"
 
 # shellcheck disable=SC2086
 launch "$SCRIPT" --evaluate --arch_t "$TEACHER_ARCH" --model_s "$STUDENT" --data "$DATA_ROOT" \
-  --image_size "$IMAGE_SIZE" --trial "$TRIAL" --resume "$CKPT" --results_table "$RESULTS_TABLE" $EVAL_ARGS ${PRESET:+--sampling_preset "$PRESET"}
+  --save_dir "$SAVE_DIR" --image_size "$IMAGE_SIZE" --trial "$TRIAL" --resume "$CKPT" --results_table "$RESULTS_TABLE" $EVAL_ARGS ${PRESET:+--sampling_preset "$PRESET"}

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # KD on ImageNet, resnet50 -> MobileNetV1 (SPEC section 4).
-# 8 GPUs in the reference: global batch 512 = BATCH x GPUS x NNODES.
+# BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE (see sh/_kd_imagenet.sh).
+# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
 METHOD=kd
-TEACHER_ARCH=resnet50
-TEACHER_WEIGHTS=torchvision
-STUDENT=MobileNetV1
-BATCH=64                  # per process
-TRAIN_EPOCHS=100          # SGD momentum 0.9, lr x0.1 at LR_DECAY_EPOCHS
-LR=0.2
-WD=1e-4
-LR_DECAY_EPOCHS=30,60,90
-CE_WEIGHT=0.5             # 0.5 CE + 0.5 KL(teacher || student) at temperature T
-KD_WEIGHT=0.5
-T=1
+TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
+TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
+STUDENT=${STUDENT:-MobileNetV1}
+BATCH=${BATCH:-512}                # global: 8 GPUs x 64 in the reference
+TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}  # SGD momentum 0.9, lr x0.1 at LR_DECAY_EPOCHS
+LR=${LR:-0.2}
+WD=${WD:-1e-4}
+LR_DECAY_EPOCHS=${LR_DECAY_EPOCHS:-30,60,90}
+CE_WEIGHT=${CE_WEIGHT:-0.5}        # 0.5 CE + 0.5 KL(teacher || student) at temperature T
+KD_WEIGHT=${KD_WEIGHT:-0.5}
+T=${T:-1}
 METHOD_ARGS="--ce_weight $CE_WEIGHT --kd_weight $KD_WEIGHT --kd_T $T"
 
-source "$(dirname "${BASH_SOURCE[0]}")/_kd_imagenet.sh"
+# sbatch runs a copy of this file from its spool folder: the shared part is then found under
+# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_imagenet/).
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_imagenet/sh" \
+  "${SLURM_SUBMIT_DIR:-.}/GenDD_imagenet/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_kd_imagenet.sh" ]] && break; done
+[[ -n "$SH_DIR" ]] || { echo "error: GenDD_imagenet/sh/_kd_imagenet.sh not found: run sbatch from the repository" \
+  "or set GENDD_REPO=<repository>" >&2; exit 2; }
+source "$SH_DIR/_kd_imagenet.sh"

@@ -7,7 +7,10 @@
   from its newest checkpoint;
 * a folder holding a run of a *different* configuration is refused with the differing
   flags listed, unless ``mode="resume"`` (continue anyway, the new flags win) or
-  ``mode="overwrite"`` (the old run is deleted first).
+  ``mode="overwrite"`` (the old run is deleted first);
+* another world size or global batch (see ``layout``) is refused in ``resume`` mode too once the
+  folder holds a checkpoint; before that, the world size is free (a dry run on one process
+  followed by the real run on eight is the same run).
 
 ``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
 only when it changes, so a refused or failed start leaves the folder as it was. Under
@@ -23,6 +26,7 @@ import shutil
 import yaml
 
 from .checkpoint import atomic_write_text
+from .layout import PROCESS_KEYS, layout_change
 
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
@@ -54,7 +58,9 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
             _empty(run_dir)
         existed = False
     elif existed:
-        diffs = config_differences(_read_config(cfg_path), config)
+        old = _read_config(cfg_path)
+        check_layout(run_dir, old, config)
+        diffs = config_differences(old, config, RUNTIME_KEYS | PROCESS_KEYS)
         if diffs and mode == "auto":
             raise RunDirConflict(
                 f"{run_dir!r} holds a run of a different configuration:\n  " + "\n  ".join(diffs) +
@@ -100,6 +106,20 @@ def _read_config(path: str) -> dict:
     raise RunDirConflict(f"{path!r} {problem}: the run folder's record is damaged. Restore it, pass "
                          f"--resume_mode overwrite to delete the run and start again, or choose another "
                          f"--trial/--save_dir")
+
+
+def check_layout(run_dir: str, old: dict, new: dict) -> None:
+    """Refuse to resume a checkpoint under another world size or global batch (``layout.layout_change``)."""
+    why = layout_change(old, new)
+    if why and has_progress(run_dir):
+        raise RunDirConflict(f"cannot resume {run_dir!r}: {why}")
+
+
+def has_progress(run_dir: str) -> bool:
+    """The folder holds a checkpoint or a final.pth (a killed write's temporary file is none)."""
+    folder = os.path.join(run_dir, "checkpoints")
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return os.path.isfile(os.path.join(run_dir, "final.pth")) or any(not n.startswith(".tmp") for n in names)
 
 
 def _read(path: str) -> str:

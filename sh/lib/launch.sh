@@ -1,7 +1,8 @@
 # Shared launcher plumbing, sourced by every training/eval launcher of both trees.
 #
 # Environment overrides (all optional):
-#   GPUS         processes per node (default: the number of visible CUDA GPUs, or 1)
+#   GPUS         processes per node (default: the number of visible CUDA GPUs, or 1; the CIFAR
+#                launchers default to 1, as their recipes)
 #   NNODES       number of nodes (default: SLURM_NNODES or 1)
 #   NODE_RANK    this node's rank (default: SLURM_NODEID or 0)
 #   MASTER_ADDR  rank-0 host (default: first host of SLURM_JOB_NODELIST, or 127.0.0.1)
@@ -10,8 +11,10 @@
 #   EXTRA_ARGS   appended to every python command (e.g. "--device cpu --num_workers 0")
 #   PYTHON       interpreter (default: the repository's .venv, else python3)
 # Submitted with sbatch on several nodes, the launcher re-runs itself once per node with srun.
+# A launcher's BATCH is the global batch: `split_batch` checks that it divides over GPUS x NNODES.
 
 GENDD_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export GENDD_REPO   # where a launcher's copy, run by sbatch or srun outside the repository, finds it
 if [[ -z "${PYTHON:-}" ]]; then
   if [[ -x "$GENDD_REPO/.venv/bin/python" ]]; then PYTHON="$GENDD_REPO/.venv/bin/python"; else PYTHON=python3; fi
 fi
@@ -30,10 +33,23 @@ fi
 MASTER_PORT="${MASTER_PORT:-$((29500 + ${SLURM_JOB_ID:-0} % 1000))}"
 EXTRA_ARGS="${EXTRA_ARGS:-}"
 
-# sbatch on several nodes runs the batch script on the first node only: fan out with srun.
+# sbatch on several nodes runs the batch script on the first node only: fan out with srun. The
+# script is sbatch's copy in the first node's spool folder, so srun gets its text, not its path.
 if [[ -n "${SLURM_JOB_ID:-}" && -z "${SLURM_STEP_ID:-}" && "$NNODES" -gt 1 ]] && command -v srun >/dev/null; then
-  exec srun --ntasks-per-node=1 --nodes="$NNODES" bash "$0" "$@"
+  exec srun --ntasks-per-node=1 --nodes="$NNODES" bash -c "$(cat "$0")" "$0" "$@"
 fi
+
+# split_batch GLOBAL: the per-process batch of a global batch over GPUS x NNODES processes, printed;
+# exit 2 when it does not divide (the python scripts split --batch_size alike: gendd/engine/layout.py).
+split_batch() {
+  local world=$((GPUS * NNODES))
+  if (( $1 < 1 || $1 % world )); then
+    echo "error: the global batch BATCH=$1 does not split evenly over GPUS x NNODES = $GPUS x $NNODES" \
+      "process(es): set BATCH to a multiple of $world, or GPUS/NNODES to a divisor of $1" >&2
+    exit 2
+  fi
+  echo "[launch] global batch $1 = $world process(es) x $(($1 / world))"
+}
 
 # launch SCRIPT ARGS...: plain python for one process, torchrun (through gendd.engine.agent) for several.
 # SIGTERM/SIGINT to this shell (sbatch --signal=B:TERM, Ctrl-C) reaches the running command, whose
