@@ -164,7 +164,8 @@ def assert_bitwise_equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor])
 
 
 def snapshot(folder) -> dict[str, tuple[int, bytes]]:
-    """{relative path: (mtime_ns, content)} of every file under ``folder``."""
+    """{relative path: (mtime_ns, content)} of every file under ``folder`` but the writer's lock
+    (``.lock``: a dead writer's is taken over and removed by the next start, refused or not)."""
     folder = pathlib.Path(folder)
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
