@@ -75,6 +75,7 @@ ELSEWHERE = {"sh/imagenet_train_res34res18_gendd.sh", "sh/imagenet_eval_res34res
              "sh_lt/lt_train_resnext101res50_gendd.sh", "sh_lt/lt_eval_resnext101res50_gendd.sh"}
 END_TO_END_HERE = {"sh/imagenet_train_res34res18_ikl.sh", "sh/imagenet_eval_res34res18_ikl.sh",
                    "sh/cc3m_train_res50mv_unsupervised_kd.sh", "sh/cc3m_eval_res50mv_unsupervised_kd.sh"}
+DATA_PREPARATION = {"sh/prepare_imagenet.sh", "sh/prepare_cc3m.sh", "sh/check_imagenet_lt.sh"}  # test_data_preparation.py
 EVAL_OF = {launcher: launcher.replace("_train_", "_eval_") for launcher in DRY_RUNS}
 
 
@@ -103,7 +104,7 @@ def run_configs(save_dir: pathlib.Path) -> dict[str, dict]:
 
 def test_every_launcher_is_exercised():
     launchers = {str(p.relative_to(TREE)) for folder in ("sh", "sh_lt") for p in (TREE / folder).glob("[a-z]*.sh")}
-    covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE
+    covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE | DATA_PREPARATION
     assert launchers == covered, f"not exercised: {sorted(launchers - covered)}; gone: {sorted(covered - launchers)}"
     for path in (TREE / "sh").glob("*_eval_*.sh"):  # eval launchers average 5 draws (SPEC §4)
         text = path.read_text()
