@@ -21,6 +21,7 @@ from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainC
                      prepare_run_dir, seed_everything)
 from .engine.checkpoint import CheckpointWriteError
 from .engine.dist import DistEnv, shutdown
+from .engine.logger import wandb_available
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
 
 EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
@@ -49,6 +50,8 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
+    g.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (needs `pip install wandb`; "
+                                                        "project from WANDB_PROJECT, default 'gendd')")
 
 
 def add_training_args(p, *, epochs: int, learning_rate: float, weight_decay: float) -> None:
@@ -88,8 +91,13 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
 
 def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:
     """Claim ``run_dir`` for this configuration (see ``prepare_run_dir``) and open its logger."""
-    prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
-    logger = RunLogger(run_dir, enabled=env.is_main)
+    config = dict(sorted(vars(args).items()))
+    wandb_config = config if getattr(args, "wandb", False) else None
+    if wandb_config is not None and env.is_main and not wandb_available():
+        raise UserError("--wandb needs the wandb package, which is not installed: pip install wandb "
+                        "(then `wandb login`), or run without --wandb")
+    prepare_run_dir(run_dir, config, args.resume_mode, env.is_main)
+    logger = RunLogger(run_dir, enabled=env.is_main, wandb_config=wandb_config)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
     return logger
 
@@ -101,7 +109,7 @@ def fit_or_stop(args: argparse.Namespace, logger: RunLogger, distiller, source, 
     if args.dry_run:
         logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
         return False
-    fit(distiller, source, eval_data, cfg, env)
+    fit(distiller, source, eval_data, cfg, env, logger)
     return True
 
 
