@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD on ImageNet, BEiTv2-B -> resnet50, A2 recipe, 300 epochs: stage 1 then stage 2 from its result (SPEC section 4).
+# GenDD on ImageNet, BEiTv2-B -> resnet50, A2 recipe, 300 epochs: stage 1 then stage 2 from its result (docs/method.md §4).
 # 8 GPUs in the reference: global batch 512 = BATCH x GPUS x NNODES.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE, GENDD_ARGS (see sh/_gendd_imagenet.sh).
@@ -15,7 +15,7 @@ PRE_CROP_SCALE=0.08       # RandomResizedCrop(0.08-1)
 GENDD_EPOCHS=300
 LR=2e-3                   # stage 2: AdamW, warm-up then half-cosine to MIN_LR
 WD=2e-2
-WARMUP=10                 # not given for this row (SPEC section 4): as resnet34 -> resnet18
+WARMUP=10                 # not given for this row (docs/method.md §4): as resnet34 -> resnet18
 MIN_LR=1e-6
 CROP_SCALE=0.6            # RandomResizedCrop(0.6-1)
 SMOOTH=0.9                # lambda: distribution contraction toward the class centre
