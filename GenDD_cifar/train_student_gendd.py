@@ -1,5 +1,5 @@
 """GenDD stage 2 on CIFAR: the student's feature conditions a diffusion head that learns
-to generate the teacher's feature (SPEC §3). Also ``--evaluate``: sampled and probe
+to generate the teacher's feature (docs/method.md §3). Also ``--evaluate``: sampled and probe
 accuracy of a checkpoint (this project's or the reference implementation's)."""
 import json
 import os

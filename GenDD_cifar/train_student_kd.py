@@ -1,4 +1,4 @@
-"""Baselines on CIFAR: the student alone, KD, DKD or IKL-KD (``--distill``), SPEC §4.
+"""Baselines on CIFAR: the student alone, KD, DKD or IKL-KD (``--distill``), docs/method.md §4.
 
 SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for MobileNet/ShuffleNet students — set it in the launcher).
 """

@@ -1,7 +1,7 @@
 """GenDD stage 1 on CIFAR: fit the student's feature to the frozen teacher classifier.
 
 logits = teacher_fc(proj(f_s)), cross-entropy; AdamW lr 3e-3, wd 5e-2, cosine, no
-warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
+warm-up, 50 epochs (docs/method.md §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
 import os
 

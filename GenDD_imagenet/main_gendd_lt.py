@@ -1,5 +1,5 @@
 """GenDD on ImageNet-LT: students of the ResNeXt-101 (32x4d) long-tail teacher with λ = 0,
-AdamW lr 2e-3, wd 0.2, 100 epochs, cosine, warm-up 20, M = 10 (SPEC §4). Reports top-1
+AdamW lr 2e-3, wd 0.2, 100 epochs, cosine, warm-up 20, M = 10 (docs/method.md §4). Reports top-1
 overall and on many- (>100 training images), medium- (20-100) and few-shot (<20) classes.
 
 ``--evaluate``: the same report for the run's final.pth or --resume.

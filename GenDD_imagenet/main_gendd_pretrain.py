@@ -1,7 +1,7 @@
 """GenDD stage 1 on ImageNet: fit the student's feature to the frozen teacher classifier.
 
 logits = teacher_fc(proj(f_s)), cross-entropy (soft-target CE under --recipe A1/A2);
-AdamW lr 2e-3, cosine, no warm-up, 20 epochs, RandomResizedCrop(0.08-1) (SPEC §3-4).
+AdamW lr 2e-3, cosine, no warm-up, 20 epochs, RandomResizedCrop(0.08-1) (docs/method.md §3-4).
 Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
 from gendd.cli import fit_or_stop, main_guard, start_process, start_run

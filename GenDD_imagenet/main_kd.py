@@ -1,4 +1,4 @@
-"""Logit-distillation baselines on ImageNet (``--distill kd|dkd|ikl``), SPEC §4: SGD lr 0.2,
+"""Logit-distillation baselines on ImageNet (``--distill kd|dkd|ikl``), docs/method.md §4: SGD lr 0.2,
 wd 1e-4, 64 images per process (512 on 8 GPUs), 100 epochs, lr ×0.1 every 30 epochs.
 
 KD: 0.5·CE + 0.5·KL at T = 1; DKD: T = 1, warm-up 1 epoch, β 0.5 (R34→R18) / 2.0 (R50→MV1);

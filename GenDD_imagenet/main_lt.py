@@ -1,5 +1,5 @@
 """The ImageNet-LT teacher: a ResNeXt-101 (32x4d) trained with cross-entropy on the LT split,
-SGD lr 0.1, wd 5e-4, batch 256, 100 epochs, warm-up 10 then cosine (SPEC §4). Reports top-1
+SGD lr 0.1, wd 5e-4, batch 256, 100 epochs, warm-up 10 then cosine (docs/method.md §4). Reports top-1
 overall and per shot group. Its run's ``final.pth`` is the GenDD students' ``--path_t``.
 """
 import os

@@ -1,6 +1,6 @@
 """Label-free GenDD on CC3M: λ = 0, the target is the teacher feature itself; the student's fc
 is frozen (nothing can train it without labels) and the run is evaluated on ImageNet val
-through the sampled path only (teacher classifier on the sampled feature). SPEC §4:
+through the sampled path only (teacher classifier on the sampled feature). docs/method.md §4:
 100 epochs x 5500 iterations, 64 images per process.
 
 ``--evaluate``: sampled top-1 of the run's final.pth (or --resume) on ImageNet val.

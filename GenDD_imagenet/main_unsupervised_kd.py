@@ -1,6 +1,6 @@
 """Label-free KD on CC3M: loss KL(softmax(t) ‖ softmax(s)) at T = 1, no labels; evaluated on
 ImageNet val with the student's own classifier. SGD lr 0.2, wd 1e-4, 100 epochs x 5500
-iterations, warm-up 10, cosine (SPEC §4).
+iterations, warm-up 10, cosine (docs/method.md §4).
 
 The student's final layer stays frozen at its random initialisation by default, as in the
 reference (the features learn to fit the teacher's logits through it); ``--train_fc`` trains it.

@@ -1,4 +1,4 @@
-"""Seconds per training step of GenDD, on the resnet32x4 → resnet8x4 shapes (SPEC §4, CIFAR).
+"""Seconds per training step of GenDD, on the resnet32x4 → resnet8x4 shapes (docs/method.md §4, CIFAR).
 
     python bench/step.py [--device cpu|cuda] [--warmup 3] [--repeats 5] [--bench ratio] [--reference]
 

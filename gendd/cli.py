@@ -24,6 +24,7 @@ from .engine.dist import DistEnv, shutdown
 from .engine.lock import claim_run_dir, release_run_dirs
 from .engine.signals import report_exit
 from .engine.layout import per_process_batch
+from .engine.logger import wandb_available
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint
 from .validation import BadInput, first_invalid_flag
 
@@ -53,6 +54,8 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
+    g.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (needs `pip install wandb`; "
+                                                        "project from WANDB_PROJECT, default 'gendd')")
 
 
 def add_training_args(p, *, epochs: int, learning_rate: float, weight_decay: float) -> None:
@@ -112,9 +115,14 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
 def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:
     """Claim ``run_dir`` for this process and this configuration (see ``claim_run_dir`` and
     ``prepare_run_dir``) and open its logger."""
+    config = dict(sorted(vars(args).items()))
+    wandb_config = config if getattr(args, "wandb", False) else None
+    if wandb_config is not None and env.is_main and not wandb_available():
+        raise UserError("--wandb needs the wandb package, which is not installed: pip install wandb "
+                        "(then `wandb login`), or run without --wandb")
     claim_run_dir(run_dir, env.is_main)
-    prepare_run_dir(run_dir, dict(sorted(vars(args).items())), args.resume_mode, env.is_main)
-    logger = RunLogger(run_dir, enabled=env.is_main)
+    prepare_run_dir(run_dir, config, args.resume_mode, env.is_main)
+    logger = RunLogger(run_dir, enabled=env.is_main, wandb_config=wandb_config)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
     if hasattr(args, "batch_per_process"):
         logger.info(f"global batch {args.batch_size} = {env.world_size} process(es) x {args.batch_per_process}")
@@ -128,7 +136,7 @@ def fit_or_stop(args: argparse.Namespace, logger: RunLogger, distiller, source, 
     if args.dry_run:
         logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
         return False
-    fit(distiller, source, eval_data, cfg, env)
+    fit(distiller, source, eval_data, cfg, env, logger)
     return True
 
 

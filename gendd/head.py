@@ -1,4 +1,4 @@
-"""The denoiser of the diffusion head: an MLP with adaptive LayerNorm (SPEC §2).
+"""The denoiser of the diffusion head: an MLP with adaptive LayerNorm (docs/method.md §2).
 
 Input x (rows, 64) noisy tokens, t (rows,) original timesteps, cond z (rows, Ds) the student
 feature (all zeros = unconditional), token_index k (rows,). Output (rows, 128) = [ε̂, v].

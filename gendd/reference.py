@@ -1,4 +1,4 @@
-"""Checkpoints of the reference GenDD implementation loaded into ``GenDD`` / ``GenDDPretrain`` (SPEC §5).
+"""Checkpoints of the reference GenDD implementation loaded into ``GenDD`` / ``GenDDPretrain`` (docs/method.md §5).
 
 Files: CIFAR ``{"model": sd, ...}``; ImageNet ``{"state_dict": sd, "optimizer": ..., "epoch": ...}``
 with DDP's ``module.`` prefix. Keys, reference -> this project:

@@ -1,4 +1,4 @@
-"""Split tokenization, distribution contraction and feature mixup (SPEC §3, steps 2–4).
+"""Split tokenization, distribution contraction and feature mixup (docs/method.md §3, steps 2–4).
 
 * ``split_tokens``: (B, Dt) → (B·N, d), row b·N + k = token k of sample b, N = Dt/d.
 * ``merge_tokens``: its inverse.

@@ -10,7 +10,7 @@ from gendd.state_dicts import rename_keys
 from gendd_cifar.models import FINAL_LAYER_NAMES, build_model, feature_dim, model_names
 from gendd_cifar.models.common import channel_shuffle
 
-# SPEC §5: pooled penultimate feature size of every architecture.
+# docs/method.md §5: pooled penultimate feature size of every architecture.
 FEATURE_DIMS = {
     "resnet8": 64, "resnet14": 64, "resnet20": 64, "resnet32": 64, "resnet44": 64, "resnet56": 64, "resnet110": 64,
     "resnet8x4": 256, "resnet32x4": 256,

@@ -7,7 +7,7 @@ from gendd.state_dicts import StateDictMismatch
 from gendd_cifar.models import build_model, model_names
 from gendd_cifar.teachers import infer_arch, load_teacher, save_model
 
-# The public final-layer names (SPEC §5), written out independently of the package's table.
+# The public final-layer names (docs/method.md §5), written out independently of the package's table.
 PUBLIC_FINAL = {"vgg8": "classifier", "vgg11": "classifier", "vgg13": "classifier", "vgg16": "classifier",
                 "vgg19": "classifier", "ResNet50": "linear", "ShuffleV1": "linear", "ShuffleV2": "linear",
                 "MobileNetV2": "classifier.0"}

@@ -1,4 +1,4 @@
-"""Cosine schedule and timestep respacing against SPEC §2, computed independently here."""
+"""Cosine schedule and timestep respacing against docs/method.md §2, computed independently here."""
 import math
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The adaLN denoiser: reference key layout, initialisation, size and the SPEC §2 forward formula."""
+"""The adaLN denoiser: reference key layout, initialisation, size and the docs/method.md §2 forward formula."""
 import math
 
 import pytest
@@ -64,7 +64,7 @@ def test_initialisation():
 
 
 def spec_forward(net, x, t, z, k):
-    """SPEC §2 written out with plain tensor ops on the module's weights."""
+    """docs/method.md §2 written out with plain tensor ops on the module's weights."""
     lin = lambda layer, h: h @ layer.weight.T + layer.bias
     j = torch.arange(128, dtype=torch.float32)
     f = torch.exp(-math.log(10000) * j / 128)

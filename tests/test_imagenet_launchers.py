@@ -1,4 +1,4 @@
-"""ImageNet-tree launchers: every one is exercised, and each launcher's numbers are SPEC §4's.
+"""ImageNet-tree launchers: every one is exercised, and each launcher's numbers are docs/method.md §4's.
 
 Launchers are run by bash with a recording interpreter (tests/imagenet_smoke.py); the recorded
 command lines then run in this process: with ``--dry_run`` (every piece built from the full
@@ -43,7 +43,7 @@ def baseline(method, **flags):
 
 R50_MV, R34_R18 = dict(arch_t="resnet50", model_s="MobileNetV1"), dict(arch_t="resnet34", model_s="resnet18")
 TIMM_L, TIMM_B = f"timm:{BEIT_L}.in1k_ft_in22k_in1k", f"timm:{BEIT_B}.in1k_ft_in22k_in1k"
-# launcher -> [(script, run folder kind, expected flags)], one entry per command it runs (SPEC §4)
+# launcher -> [(script, run folder kind, expected flags)], one entry per command it runs (docs/method.md §4)
 DRY_RUNS = {
     "sh/imagenet_train_res50mv_gendd.sh": [
         stage1(**R50_MV, weight_decay=2e-2, path_t="torchvision"), stage2(**R50_MV, warmup_epochs=20)],
@@ -76,6 +76,7 @@ ELSEWHERE = {"sh/imagenet_train_res34res18_gendd.sh", "sh/imagenet_eval_res34res
              "sh_lt/lt_train_resnext101res50_gendd.sh", "sh_lt/lt_eval_resnext101res50_gendd.sh"}
 END_TO_END_HERE = {"sh/imagenet_train_res34res18_ikl.sh", "sh/imagenet_eval_res34res18_ikl.sh",
                    "sh/cc3m_train_res50mv_unsupervised_kd.sh", "sh/cc3m_eval_res50mv_unsupervised_kd.sh"}
+DATA_PREPARATION = {"sh/prepare_imagenet.sh", "sh/prepare_cc3m.sh", "sh/check_imagenet_lt.sh"}  # test_data_preparation.py
 EVAL_OF = {launcher: launcher.replace("_train_", "_eval_") for launcher in DRY_RUNS}
 
 
@@ -104,9 +105,9 @@ def run_configs(save_dir: pathlib.Path) -> dict[str, dict]:
 
 def test_every_launcher_is_exercised():
     launchers = {str(p.relative_to(TREE)) for folder in ("sh", "sh_lt") for p in (TREE / folder).glob("[a-z]*.sh")}
-    covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE
+    covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE | DATA_PREPARATION
     assert launchers == covered, f"not exercised: {sorted(launchers - covered)}; gone: {sorted(covered - launchers)}"
-    for path in (TREE / "sh").glob("*_eval_*.sh"):  # eval launchers average 5 draws (SPEC §4)
+    for path in (TREE / "sh").glob("*_eval_*.sh"):  # eval launchers average 5 draws (docs/method.md §4)
         text = path.read_text()
         assert ("SCRIPT=main_kd.py" in text or "SCRIPT=main_unsupervised_kd.py" in text
                 or "NUM_SAMPLING=${NUM_SAMPLING:-5}" in text)
@@ -125,7 +126,7 @@ def test_dry_run_builds_every_piece_with_the_spec_numbers(launcher, data, tmp_pa
     assert sorted(configs) == sorted(kind for _, kind, _ in expected)
     for _, kind, flags in expected:
         got = {k: configs[kind][k] for k in flags}
-        assert got == flags, f"{launcher} ({kind}) differs from SPEC §4"
+        assert got == flags, f"{launcher} ({kind}) differs from docs/method.md §4"
         assert configs[kind]["image_size"] == 32 and configs[kind]["dry_run"]
     assert not list(save.glob("*/*/final.pth"))  # nothing was trained
     check_eval_launcher(EVAL_OF[launcher], commands[-1], save / expected[-1][1], data, tmp_path, monkeypatch, capsys)
@@ -162,7 +163,7 @@ def test_imagenet_ikl_baseline_trains_and_its_eval_launcher_reports_it(data, tmp
     prior = final["model"]["class_prior"]
     assert prior.shape == (4, 4) and torch.allclose(prior.sum(1), torch.ones(4))
     assert not torch.allclose(prior, torch.full_like(prior, 0.25))
-    config = yaml.safe_load((run / "config.yaml").read_text())  # SPEC §4 but the smoke lr and epochs
+    config = yaml.safe_load((run / "config.yaml").read_text())  # docs/method.md §4 but the smoke lr and epochs
     assert {k: config[k] for k in ("ikl_alpha", "ikl_beta", "ikl_T2", "ikl_gi", "kd_T", "weight_decay",
                                    "lr_decay_epochs", "batch_size")} == dict(
         ikl_alpha=1.0, ikl_beta=0.5, ikl_T2=1.0, ikl_gi=True, kd_T=1.0, weight_decay=1e-4, lr_decay_epochs="30,60,90",
@@ -182,7 +183,7 @@ def test_unsupervised_kd_keeps_the_student_fc_frozen_unless_asked(data, tmp_path
         for command in record_launcher(launcher, tmp_path / "rec", **env):
             run_in_process(command, monkeypatch)
     (run,) = save.glob("unsupervised_kd/*")
-    config = yaml.safe_load((run / "config.yaml").read_text())  # SPEC §4 but the smoke lr, epochs, iterations
+    config = yaml.safe_load((run / "config.yaml").read_text())  # docs/method.md §4 but the smoke lr, epochs, iterations
     assert {k: config[k] for k in ("kd_T", "lr_schedule", "warmup_epochs", "weight_decay", "train_fc")} == dict(
         kd_T=1.0, lr_schedule="cosine", warmup_epochs=10, weight_decay=1e-4, train_fc=False)
     steps = [torch.load(p, weights_only=False) for p in sorted((run / "checkpoints").glob("step_*.pth"))]

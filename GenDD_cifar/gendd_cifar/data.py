@@ -1,6 +1,6 @@
 """CIFAR-100 (and Fashion-MNIST for the quick start) for the CIFAR tree.
 
-CIFAR-100 comes through torchvision (downloaded under ``root`` when absent) with SPEC §6's
+CIFAR-100 comes through torchvision (downloaded under ``root`` when absent) with docs/method.md §6's
 augmentation: random crop 32 with padding 4, horizontal flip, per-channel normalisation.
 Fashion-MNIST (real data available offline from the Debian package ``dataset-fashion-mnist``)
 is padded from 28×28 to 32×32 and repeated to 3 channels so it runs through the same models

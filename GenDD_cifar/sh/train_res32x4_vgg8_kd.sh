@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# KD on CIFAR-100, resnet32x4 -> vgg8: 0.1*CE + 0.9*T^2*KL, T = 4 (SPEC section 4).
+# KD on CIFAR-100, resnet32x4 -> vgg8: 0.1*CE + 0.9*T^2*KL, T = 4 (docs/method.md §4).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).

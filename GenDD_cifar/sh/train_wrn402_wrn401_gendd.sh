@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD on CIFAR-100, wrn_40_2 -> wrn_40_1: stage 1 then stage 2 from its result (SPEC section 4).
+# GenDD on CIFAR-100, wrn_40_2 -> wrn_40_1: stage 1 then stage 2 from its result (docs/method.md §4).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).

@@ -1,7 +1,7 @@
 """The body of the three ImageNet-tree GenDD scripts (supervised ImageNet, label-free CC3M,
 ImageNet-LT): ImageNet defaults for the shared GenDD flags, training, and ``--evaluate``.
 
-ImageNet defaults (SPEC §3-4): AdamW lr 2e-3, wd 2e-2, 100 epochs, warm-up 10 then a
+ImageNet defaults (docs/method.md §3-4): AdamW lr 2e-3, wd 2e-2, 100 epochs, warm-up 10 then a
 half-cosine to min_lr 1e-6 (``--no_cos``: step decay instead), β2 from 0.96, M = 10,
 RandomResizedCrop(0.6-1), K = 64 sampling steps.
 """

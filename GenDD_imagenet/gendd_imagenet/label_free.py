@@ -1,4 +1,4 @@
-"""GenDD without labels (CC3M, SPEC §4): λ = 0, the target is the teacher feature f_t itself.
+"""GenDD without labels (CC3M, docs/method.md §4): λ = 0, the target is the teacher feature f_t itself.
 
 Nothing trains the student's final layer without labels (the probe needs them), so it is
 frozen: under DDP every trainable parameter then receives a gradient at every step.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Label-free GenDD on CC3M, resnet50 -> MobileNetV1 (SPEC section 4): lambda 0, the targets are the teacher's features;
+# Label-free GenDD on CC3M, resnet50 -> MobileNetV1 (docs/method.md §4): lambda 0, the targets are the teacher's features;
 # the student's fc stays frozen (no labels); evaluated on ImageNet val (sampled path) every epoch.
 # BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS

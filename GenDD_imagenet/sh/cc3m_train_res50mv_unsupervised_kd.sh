@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Label-free KD on CC3M, resnet50 -> MobileNetV1 (SPEC section 4): KL(teacher || student) at T = 1,
+# Label-free KD on CC3M, resnet50 -> MobileNetV1 (docs/method.md §4): KL(teacher || student) at T = 1,
 # no labels; evaluated on ImageNet val with the student's own classifier every epoch.
 # The student's fc stays frozen at its random initialisation, as in the reference; add
 # "--train_fc" to EXTRA_ARGS to train it too.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The ImageNet-LT teacher: ResNeXt-101 (32x4d) trained with cross-entropy on the LT split (SPEC
-# section 4); reports top-1 overall / many / medium / few shot. Its final.pth,
+# The ImageNet-LT teacher: ResNeXt-101 (32x4d) trained with cross-entropy on the LT split (docs/method.md
+# §4); reports top-1 overall / many / medium / few shot. Its final.pth,
 # save/lt_teacher/resnext101_32x4d_imagenet_lt_trial_<TRIAL>/final.pth, is the students' TEACHER.
 # Environment overrides: see sh_lt/_lt.sh (GPUS ... DATA_ROOT LT_TRAIN_LIST LT_VAL_LIST EPOCHS EXTRA_ARGS TRIAL IMAGE_SIZE).
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).

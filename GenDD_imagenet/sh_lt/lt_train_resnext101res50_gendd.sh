@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD on ImageNet-LT, ResNeXt-101 (32x4d) LT teacher -> resnet50 (SPEC section 4): lambda 0; reports
+# GenDD on ImageNet-LT, ResNeXt-101 (32x4d) LT teacher -> resnet50 (docs/method.md §4): lambda 0; reports
 # top-1 overall / many / medium / few shot after training. Train the teacher first
 # (sh_lt/lt_train_resnext101_teacher.sh), or point TEACHER at its final.pth.
 # Environment overrides: see sh_lt/_lt.sh, plus PATH_T or TEACHER (the teacher file; default its

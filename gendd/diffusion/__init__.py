@@ -1,4 +1,4 @@
-"""Improved-DDPM Gaussian diffusion: cosine schedule, respacing, losses and samplers (SPEC §2)."""
+"""Improved-DDPM Gaussian diffusion: cosine schedule, respacing, losses and samplers (docs/method.md §2)."""
 from .gaussian import GaussianDiffusion
 from .kl import approx_standard_normal_cdf, discretized_gaussian_log_likelihood, normal_kl
 from .samplers import ancestral_sample, classifier_free_guidance, ddim_sample, start_noise

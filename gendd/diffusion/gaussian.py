@@ -1,4 +1,4 @@
-"""Gaussian diffusion in the improved-DDPM form with learned-range variance (SPEC §2).
+"""Gaussian diffusion in the improved-DDPM form with learned-range variance (docs/method.md §2).
 
 Tables are computed in float64 (numpy). A lookup at per-row timesteps t returns float32
 rows, exactly as the reference (which indexes the float64 table and casts): casting the

@@ -1,4 +1,4 @@
-"""Gaussian KL divergence and the discretized Gaussian likelihood of the t = 0 term (SPEC §2)."""
+"""Gaussian KL divergence and the discretized Gaussian likelihood of the t = 0 term (docs/method.md §2)."""
 from __future__ import annotations
 
 import math

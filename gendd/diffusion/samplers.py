@@ -1,4 +1,4 @@
-"""Reverse-diffusion samplers and classifier-free guidance (SPEC §2).
+"""Reverse-diffusion samplers and classifier-free guidance (docs/method.md §2).
 
 A sampler walks a (usually respaced) ``GaussianDiffusion`` from i = K−1 down to 0, calling
 ``model(x_i, original_timestep)`` for the 2·C output channels (ε̂, v). Noise comes from

@@ -1,4 +1,4 @@
-"""Noise schedule and timestep respacing of the improved-DDPM diffusion (SPEC §2).
+"""Noise schedule and timestep respacing of the improved-DDPM diffusion (docs/method.md §2).
 
 * ``cosine_betas(T)``: with g(s) = cos²(((s + 0.008)/1.008)·π/2),
   β_i = min(1 − g((i+1)/T)/g(i/T), 0.999), i = 0…T−1, in float64.

@@ -1,4 +1,4 @@
-"""GenDD stage 2: distil the teacher's feature distribution with a conditional diffusion head (SPEC §3).
+"""GenDD stage 2: distil the teacher's feature distribution with a conditional diffusion head (docs/method.md §3).
 
 Train forward (images, labels) → {"diffusion", "probe_ce"}:
   1. z = LayerNorm(f_s); the probe = student.fc(f_s.detach()) trained with (soft-target) CE;

@@ -1,4 +1,4 @@
-"""GenDD stage 1: fit the student feature to the frozen teacher classifier (SPEC §3).
+"""GenDD stage 1: fit the student feature to the frozen teacher classifier (docs/method.md §3).
 
 logits = teacher_fc(proj(f_s)), proj = Linear(Ds→Dt) (Identity when Ds = Dt), trained with
 cross-entropy (soft-target CE for 2-D labels). teacher_fc and the student's own fc are frozen.

@@ -1,25 +1,32 @@
-"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, ``config.yaml``.
+"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, ``config.yaml``,
+and optionally Weights & Biases (``wandb_config``: the run's configuration; wandb is imported
+only then, it is no required dependency).
 
 Every rank may call every method; only the main rank writes or prints.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
 import time
+import zlib
 
 import yaml
 from tqdm import tqdm
 
 
 class RunLogger:
-    def __init__(self, run_dir: str, enabled: bool = True, tensorboard: bool = True):
+    def __init__(self, run_dir: str, enabled: bool = True, tensorboard: bool = True, wandb_config: dict | None = None):
         self.run_dir, self.enabled = run_dir, enabled
         self._tb = None
         self._use_tb = tensorboard
+        self._wandb = None
         if enabled:
             os.makedirs(run_dir, exist_ok=True)
+            if wandb_config is not None:
+                self._wandb = start_wandb(run_dir, wandb_config)
 
     def info(self, msg: str) -> None:
         if not self.enabled:
@@ -47,6 +54,8 @@ class RunLogger:
             for key, value in row.items():
                 if key not in ("step", "time") and isinstance(value, (int, float)):
                     tb.add_scalar(key, value, step)
+        if self._wandb is not None:
+            self._wandb.log({k: v for k, v in row.items() if k not in ("step", "time")}, step=step)
 
     def progress(self, total: int, desc: str, initial: int = 0):
         return tqdm(total=total, initial=initial, desc=desc, disable=not self.enabled, dynamic_ncols=True,
@@ -63,6 +72,22 @@ class RunLogger:
             self._tb.flush()
             self._tb.close()
             self._tb = None
+        if self._wandb is not None:
+            self._wandb.finish()
+            self._wandb = None
+
+
+def wandb_available() -> bool:
+    return importlib.util.find_spec("wandb") is not None
+
+
+def start_wandb(run_dir: str, config: dict):
+    """A wandb run named after the run folder; its id is fixed by the folder, so a resumed run
+    continues the same wandb run. Project: $WANDB_PROJECT, default 'gendd'."""
+    import wandb
+    run_id = f"gendd-{zlib.crc32(os.path.abspath(run_dir).encode()):08x}"
+    return wandb.init(project=os.environ.get("WANDB_PROJECT", "gendd"), name=os.path.basename(run_dir),
+                      id=run_id, resume="allow", dir=run_dir, config=config)
 
 
 def _plain(value):

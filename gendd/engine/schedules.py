@@ -9,7 +9,7 @@ the step stored in a checkpoint.
 * "step": base lr × gamma^(number of milestones ≤ current epoch), epochs 0-based;
 * "cosine": half-cosine from the base lr to ``min_lr`` over the steps after warm-up;
 * "constant": the base lr after warm-up;
-* β2(s) = 0.999 − ½(0.999 − β2_min)(1 + cos(π s / S)) over all S training steps (SPEC §3).
+* β2(s) = 0.999 − ½(0.999 − β2_min)(1 + cos(π s / S)) over all S training steps (docs/method.md §3).
 """
 from __future__ import annotations
 

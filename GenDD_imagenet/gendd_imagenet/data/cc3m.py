@@ -24,6 +24,7 @@ import io
 import itertools
 import os
 import random
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import braceexpand
@@ -38,16 +39,29 @@ IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 
 def expand_shards(patterns: str | Sequence[str]) -> list[str]:
-    """Brace-expand shard patterns ("/data/cc3m/{00000..00331}.tar"); local shards must exist."""
+    """Brace-expand shard patterns ("/data/cc3m/{00000..00331}.tar") into the shards to read.
+
+    Local shards that do not exist are left out with a warning (img2dataset may leave gaps when
+    some shards fail); FileNotFoundError when none of them exists."""
     patterns = [patterns] if isinstance(patterns, str) else list(patterns)
     urls = [url for pattern in patterns for url in braceexpand.braceexpand(pattern)]
     if not urls:
         raise ValueError("no CC3M shards given: pass a pattern such as '/data/cc3m/{00000..00331}.tar'")
     missing = [u for u in urls if "://" not in u and not u.startswith("pipe:") and not os.path.isfile(u)]
-    if missing:
+    if len(missing) == len(urls):
         raise FileNotFoundError(f"{len(missing)} of {len(urls)} CC3M shards do not exist, e.g. {missing[:3]}; "
                                 f"check the shard pattern (img2dataset writes NNNNN.tar files)")
-    return urls
+    if missing:
+        warnings.warn(f"{len(missing)} of {len(urls)} CC3M shards do not exist and are skipped, e.g. "
+                      f"{missing[:3]}; training reads the other {len(urls) - len(missing)}", stacklevel=2)
+    absent = set(missing)
+    return [u for u in urls if u not in absent]
+
+
+def _warn_unreadable(exc: Exception) -> bool:
+    """webdataset handler: a shard (or tar member) that cannot be read is skipped with a warning."""
+    warnings.warn(f"skipping an unreadable part of a CC3M shard: {type(exc).__name__}: {exc}", stacklevel=2)
+    return True
 
 
 class CC3MEpoch(IterableDataset):
@@ -84,7 +98,7 @@ class CC3MEpoch(IterableDataset):
             random.Random(f"cc3m-shards:{self.seed}:{self.epoch}:{repeat}").shuffle(order)
             mine = order[(slot - repeat * n_urls) % slots::slots]  # stream positions = slot mod slots
             source = [{"url": url} for url in mine]
-            pipeline = wds.DataPipeline(lambda: iter(source), wds.tarfile_to_samples(),
+            pipeline = wds.DataPipeline(lambda: iter(source), wds.tarfile_to_samples(handler=_warn_unreadable),
                                         wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=rng))
             count = 0
             for count, sample in enumerate(pipeline, 1):

@@ -3,7 +3,7 @@
 * train: RandomResizedCrop(size, scale=(lo, 1)) + horizontal flip + ToTensor + normalize;
 * eval: Resize(round(256/224 · size)) + CenterCrop(size) + ToTensor + normalize
   (Resize 256, CenterCrop 224 at the default size);
-* A1 / A2 (SPEC §4, BEiT-v2 -> ResNet50): timm's ImageNet train transform with RandAugment
+* A1 / A2 (docs/method.md §4, BEiT-v2 -> ResNet50): timm's ImageNet train transform with RandAugment
   "rand-m7-n2-mstd0.5", bicubic interpolation, no random erasing; A1 adds ColorJitter 0.4
   (timm turns colour jitter off under RandAugment unless forced, so it is forced).
 

@@ -14,7 +14,7 @@ import timm
 from timm.models.beit import Beit
 from torch import Tensor, nn
 
-# our architecture name -> the timm pretrained tag SPEC §5 uses
+# our architecture name -> the timm pretrained tag docs/method.md §5 uses
 BEIT_TAGS = {
     "beitv2_large_patch16_224": "in1k_ft_in22k_in1k",
     "beitv2_base_patch16_224": "in1k_ft_in22k_in1k",
