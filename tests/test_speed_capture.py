@@ -189,3 +189,14 @@ def test_cuda_graph_replay_equals_the_eager_program(tmp_path):
     for k in results[0]:
         assert math.isfinite(float(results[1][k].float().abs().max()))
         close(results[1][k].float(), results[0][k].float(), rtol=1e-4)
+
+
+def test_cifar_gendd_script_with_cuda_graph_trains_on_the_cpu_with_a_notice(tmp_path):
+    from fault_tools import gendd_args, gendd_run_dir, make_world, run_in_process
+    world = make_world(tmp_path / "world")
+    code, out = run_in_process(gendd_args(world, tmp_path / "save", 1, "--cuda_graph", "--gpu_data"))
+    assert code == 0, out
+    run = gendd_run_dir(tmp_path / "save")
+    assert "no CUDA device, the captured step's program runs eagerly" in (run / "log.txt").read_text()
+    assert json.loads((run / "summary.json").read_text())["global_step"] == 6
+    assert "cuda_graph: true" in (run / "config.yaml").read_text()
