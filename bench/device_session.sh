@@ -30,7 +30,7 @@ if [[ "${DEVICE_SESSION_SMOKE:-0}" == 1 ]]; then
 else
   STEP_ARGS=(--batches 64,512 --width 1024 --steps 20); N_TRAIN=50000; N_TEST=10000
   RUN_ENV=(EXTRA_ARGS="--num_workers 4 --cuda_graph --gpu_data --amp --skip_teacher_eval")
-  LIMITS=(150 60 230)
+  LIMITS=(150 90 210)
 fi
 status=0
 note() { echo "[device_session] $*" | tee -a "$OUT/session.txt"; }
