@@ -46,7 +46,8 @@ def main(argv=None) -> None:
     p.add_argument("--launcher", required=True)
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    lines, total = ["| stage | epochs | train s/epoch | eval s/epoch | extrapolated minutes |", "|---|---|---|---|---|"], 0.0
+    lines = ["| stage | epochs | train s/epoch | eval s/epoch | extrapolated minutes |", "|---|---|---|---|---|"]
+    total = 0.0
     for stage, variable, pattern in STAGES:
         runs = sorted(Path(args.save_dir).glob(f"{pattern}/*/metrics.jsonl"))
         if not runs:
@@ -54,7 +55,8 @@ def main(argv=None) -> None:
         epochs = launcher_epochs(Path(args.launcher), variable)
         train, evaluation = stage_seconds(runs[0].parent)
         total += epochs * (train + evaluation)
-        lines.append(f"| {stage} | {epochs} | {train:.1f} | {evaluation:.0f} | {epochs * (train + evaluation) / 60:.1f} |")
+        minutes = epochs * (train + evaluation) / 60
+        lines.append(f"| {stage} | {epochs} | {train:.1f} | {evaluation:.0f} | {minutes:.1f} |")
     lines.append(f"| whole recipe | | | | {total / 60:.1f} |")
     print("\n".join(lines))
     if args.out:

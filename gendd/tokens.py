@@ -73,7 +73,7 @@ def draw_mixup(batch: int, beta: float, device, generator: torch.Generator | Non
 
 
 def draw_mixup_on_device(batch: int, beta: float, device):
-    """(m, p) as device tensors: m ~ Beta(β, β) as G₁/(G₁+G₂) with G_i ~ Gamma(β, 1), p a uniform permutation."""
+    """(m, p) as device tensors: m ~ Beta(β, β) as G₁/(G₁+G₂), G_i ~ Gamma(β, 1); p a uniform permutation."""
     if beta <= 0:
         raise ValueError(f"mixup needs beta > 0, got {beta}")
     gammas = torch._standard_gamma(torch.full((2,), float(beta), device=device))
@@ -85,8 +85,8 @@ def mix(x: torch.Tensor, m, perm: torch.Tensor) -> torch.Tensor:
     return m * x + (1 - m) * x[perm]
 
 
-def feature_mixup(cond: torch.Tensor, target: torch.Tensor, beta: float,
-                  generator: torch.Generator | None = None, on_device: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def feature_mixup(cond: torch.Tensor, target: torch.Tensor, beta: float, generator: torch.Generator | None = None,
+                  on_device: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """z ← m·z + (1−m)·z[p], target ← m·target + (1−m)·target[p] with one (m, p) per batch; β = 0: unchanged."""
     if beta < 0:
         raise ValueError(f"mixup beta must be >= 0 (0 disables mixup), got {beta}")
