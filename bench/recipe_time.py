@@ -13,8 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
+
+def fail(message: str):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
 
 STAGES = (("stage 1", "PRE_EPOCHS", "student_pretrain*"), ("stage 2", "GENDD_EPOCHS", "student_gendd"))
 
@@ -22,7 +28,7 @@ STAGES = (("stage 1", "PRE_EPOCHS", "student_pretrain*"), ("stage 2", "GENDD_EPO
 def launcher_epochs(launcher: Path, name: str) -> int:
     match = re.search(rf"^{name}=(\d+)", launcher.read_text(), re.M)
     if not match:
-        raise SystemExit(f"error: {launcher} sets no {name}=<epochs>: name a GenDD pair launcher")
+        fail(f"{launcher} sets no {name}=<epochs>: name a GenDD pair launcher (GenDD_cifar/sh/train_*_gendd.sh)")
     return int(match.group(1))
 
 
@@ -51,7 +57,8 @@ def main(argv=None) -> None:
     for stage, variable, pattern in STAGES:
         runs = sorted(Path(args.save_dir).glob(f"{pattern}/*/metrics.jsonl"))
         if not runs:
-            raise SystemExit(f"error: no {stage} run folder ({pattern}/*/metrics.jsonl) under {args.save_dir}")
+            fail(f"no {stage} run folder ({pattern}/*/metrics.jsonl) under {args.save_dir}: give the SAVE_DIR "
+                 f"of an EPOCHS=1 run of the launcher")
         epochs = launcher_epochs(Path(args.launcher), variable)
         train, evaluation = stage_seconds(runs[0].parent)
         total += epochs * (train + evaluation)
