@@ -3,7 +3,7 @@ evaluation batch of GenDD's sampled path, in the reference mode or the fast mode
 
 * reference mode: fp32, ``GenDD(fast=False)`` (every row materialised, module-by-module
   denoiser), NCHW tensors, for-each (unfused) optimiser, no compile;
-* fast mode: ``GenDD(fast=True)``, channels-last, fused optimiser on CUDA, bf16 autocast on CUDA
+* fast mode: ``GenDD(fast=True)``, channels-last, fused optimiser (CUDA and CPU), bf16 autocast on CUDA
   (``amp``), ``torch.compile`` of head and backbone when ``compile``, the head's blocks recomputed
   in backward when ``grad_checkpoint`` (memory, not speed).
 

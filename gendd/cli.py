@@ -51,6 +51,9 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="a run folder holding another configuration: refuse (auto), continue it (resume) "
                         "or delete it first (overwrite); the same configuration always resumes")
     g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
+    g.add_argument("--cuda_graph", action="store_true",
+                   help="capture the whole training step once and replay it as a CUDA graph (one process; "
+                        "ignored with a notice on the CPU and under DDP)")
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
@@ -109,7 +112,8 @@ def train_config(args: argparse.Namespace, run_dir: str, **method) -> TrainConfi
     """Engine settings from the shared flags plus the script's optimiser/schedule choices."""
     return TrainConfig(run_dir=run_dir, seed=args.seed, eval_every=args.eval_every,
                        save_every_steps=args.save_every_steps, keep_last=args.keep_last, log_every=args.log_every,
-                       amp=args.amp, sync_bn=args.sync_bn, max_nonfinite=args.max_nonfinite, **method)
+                       amp=args.amp, sync_bn=args.sync_bn, max_nonfinite=args.max_nonfinite,
+                       cuda_graph=args.cuda_graph, **method)
 
 
 def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger:

@@ -15,7 +15,11 @@ checkpoints (prefix ``diffloss.net.``).
 Two paths with the same math: ``fast=False`` (the reference mode) runs every module as
 written; ``fast=True`` computes SiLU(y) once and every adaLN modulation of the network with
 ONE GEMM against the run-time concatenation of the adaLN weights (the ``+1`` of ``1+scale``
-folded into the concatenated bias, which saves one element-wise pass per modulation). The state_dict keeps the reference layout either way. y may have fewer rows than
+folded into the concatenated bias, which saves one element-wise pass per modulation), and
+folds the final layer's shift through its output Linear: W_o·(n·(1+scale) + shift) + b_o =
+W_o·(n·(1+scale)) + (W_o·W_shift)·SiLU(y) + W_o·b_shift + b_o, so that slice of the GEMM is
+2·token_dim wide instead of W (same math up to float32 rounding of the re-associated
+product). The state_dict keeps the reference layout either way. y may have fewer rows than
 x when they broadcast (e.g. y (G, W) against x (S, G, 64)): the modulations are then computed
 once per distinct y. ``checkpointing=True`` recomputes each block in backward (less memory).
 """
@@ -148,39 +152,46 @@ class Denoiser(nn.Module):
         return [block.adaLN_modulation[1] for block in self.res_blocks] + [self.final_layer.adaLN_modulation[1]]
 
     def fused_modulation_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W_f, b_f): the adaLN weights stacked ((3·depth+2)·W, W) and biases with +1 on every
-        ``scale`` slice. Built at run time (autograd flows to the reference parameters); without
-        grad it is cached until a parameter changes (optimiser step, load, move)."""
-        layers = self._modulation_layers()
+        """(W_f, b_f): the blocks' adaLN weights (3·depth·W rows), the final layer's scale rows
+        (W) and its shift folded through the output Linear (W_o·W_shift, 2·token_dim rows); the
+        biases with +1 on every ``scale`` slice and W_o·b_shift last. Built at run time (autograd
+        flows to the reference parameters); without grad it is cached until a parameter
+        changes (optimiser step, load, move)."""
+        layers = self._modulation_layers() + [self.final_layer.linear]
         if torch.is_grad_enabled():
-            return self._concatenate(layers)
+            return self._concatenate()
         key = tuple((l.weight.data_ptr(), l.weight._version, l.bias.data_ptr(), l.bias._version) for l in layers)
         if self._fused_cache is None or self._fused_cache[0] != key:
-            self._fused_cache = (key, *self._concatenate(layers))
+            self._fused_cache = (key, *self._concatenate())
         return self._fused_cache[1], self._fused_cache[2]
 
-    def _concatenate(self, layers: list[nn.Linear]) -> tuple[torch.Tensor, torch.Tensor]:
-        weight = torch.cat([l.weight for l in layers])
-        one = torch.zeros(self.width, 3 * len(self.res_blocks) + 2, device=weight.device, dtype=weight.dtype)
-        one[:, 1:3 * len(self.res_blocks):3] = 1.0  # the scale slice of every block ...
-        one[:, -1] = 1.0                               # ... and of the final layer
-        return weight, torch.cat([l.bias for l in layers]) + one.T.reshape(-1)
+    def _concatenate(self) -> tuple[torch.Tensor, torch.Tensor]:
+        *blocks, final = self._modulation_layers()
+        out, width = self.final_layer.linear.weight, self.width
+        weight = torch.cat([l.weight for l in blocks] + [final.weight[width:], out @ final.weight[:width]])
+        one = torch.zeros(width, 3 * len(blocks) + 1, device=weight.device, dtype=weight.dtype)
+        one[:, 1:3 * len(blocks):3] = 1.0  # the scale slice of every block ...
+        one[:, -1] = 1.0                      # ... and of the final layer
+        bias = torch.cat([l.bias for l in blocks] + [final.bias[width:]]) + one.T.reshape(-1)
+        return weight, torch.cat([bias, out @ final.bias[:width]])
 
     def modulation(self, y: torch.Tensor) -> torch.Tensor:
-        """[shift, 1+scale, gate] of every block then [shift, 1+scale] of the final layer: (..., (3·depth+2)·W)."""
+        """[shift, 1+scale, gate] of every block, 1+scale of the final layer, then the final
+        shift through the output Linear: (..., (3·depth+1)·W + 2·token_dim)."""
         weight, bias = self.fused_modulation_weights()
         return F.linear(F.silu(y), weight, bias)
 
     def forward_modulated(self, x: torch.Tensor, mod: torch.Tensor) -> torch.Tensor:
         """The network after y, given ``modulation(y)`` (broadcastable against x's rows)."""
-        pieces = mod.split(self.width, dim=-1)  # one split: its backward is one cat, not a zero fill per slice
+        sizes = [self.width] * (3 * len(self.res_blocks) + 1) + [2 * self.token_dim]
+        pieces = mod.split(sizes, dim=-1)  # one split: its backward is one cat, not a zero fill per slice
         h = self.input_proj(x)
         for i, block in enumerate(self.res_blocks):
             shift, scale1, gate = pieces[3 * i:3 * i + 3]
             h = self._run(_fused_block, h, shift, scale1, gate, block)
-        shift, scale1 = pieces[-2:]
+        scale1, shift_out = pieces[-2:]
         final = self.final_layer
-        return final.linear(final.norm_final(h) * scale1 + shift)
+        return final.linear(final.norm_final(h) * scale1) + shift_out
 
     def _run(self, fn, *args):
         if self.checkpointing and torch.is_grad_enabled():

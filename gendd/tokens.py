@@ -5,7 +5,9 @@
 * ``contraction_target``: (1−λ)·f_t + λ·C, C = centres[y] (1-D labels) or y·centres (2-D
   soft labels); f_t unchanged when there are no labels.
 * ``feature_mixup``: one m ~ Beta(β, β) and one permutation p per batch; z and the target
-  are mixed with the same (m, p); β = 0 disables it.
+  are mixed with the same (m, p); β = 0 disables it. ``on_device=True`` draws them with device
+  operations only (m = G₁/(G₁+G₂), G_i ~ Gamma(β), p = argsort of uniforms: the same
+  distribution, another random stream, no host read, so a CUDA graph can replay it).
 """
 from __future__ import annotations
 
@@ -70,13 +72,21 @@ def draw_mixup(batch: int, beta: float, device, generator: torch.Generator | Non
     return m, torch.randperm(batch, generator=generator, device=generator.device).to(device)
 
 
-def mix(x: torch.Tensor, m: float, perm: torch.Tensor) -> torch.Tensor:
+def draw_mixup_on_device(batch: int, beta: float, device):
+    """(m, p) as device tensors: m ~ Beta(β, β) as G₁/(G₁+G₂), G_i ~ Gamma(β, 1); p a uniform permutation."""
+    if beta <= 0:
+        raise ValueError(f"mixup needs beta > 0, got {beta}")
+    gammas = torch._standard_gamma(torch.full((2,), float(beta), device=device))
+    return gammas[0] / gammas.sum(), torch.rand(batch, device=device).argsort()
+
+
+def mix(x: torch.Tensor, m, perm: torch.Tensor) -> torch.Tensor:
     """m·x + (1−m)·x[p]."""
     return m * x + (1 - m) * x[perm]
 
 
-def feature_mixup(cond: torch.Tensor, target: torch.Tensor, beta: float,
-                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def feature_mixup(cond: torch.Tensor, target: torch.Tensor, beta: float, generator: torch.Generator | None = None,
+                  on_device: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """z ← m·z + (1−m)·z[p], target ← m·target + (1−m)·target[p] with one (m, p) per batch; β = 0: unchanged."""
     if beta < 0:
         raise ValueError(f"mixup beta must be >= 0 (0 disables mixup), got {beta}")
@@ -84,5 +94,8 @@ def feature_mixup(cond: torch.Tensor, target: torch.Tensor, beta: float,
         return cond, target
     if cond.shape[0] != target.shape[0]:
         raise ValueError(f"z and target need the same batch size, got {cond.shape[0]} and {target.shape[0]}")
-    m, perm = draw_mixup(cond.shape[0], beta, cond.device, generator)
+    if on_device:
+        m, perm = draw_mixup_on_device(cond.shape[0], beta, cond.device)
+    else:
+        m, perm = draw_mixup(cond.shape[0], beta, cond.device, generator)
     return mix(cond, m, perm), mix(target, m, perm)

@@ -83,6 +83,7 @@ class GenDD(Distiller):
         self.diffusion = cosine_diffusion(num_timesteps)
         self.sampling = sampling or SamplingSettings()
         self.fast = fast
+        self.device_draws = False  # the mixup drawn on the device (graph capture, see gendd.engine.capture)
         self._respaced = {}
         self._compiled = compiled_functions(student, self.head) if compile else {}
 
@@ -98,7 +99,7 @@ class GenDD(Distiller):
         f_s = self.student_features(images)
         f_t, _ = self.teacher_outputs(images)
         target = contraction_target(f_t, labels, self.cls_centers, self.smooth)
-        z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta)
+        z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta, on_device=self.device_draws)
         losses = {"diffusion": self.diffusion_loss(z, target)}
         if labels is not None:
             losses["probe_ce"] = F.cross_entropy(self.student.fc(f_s.detach()), labels)

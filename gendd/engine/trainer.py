@@ -29,6 +29,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
+from .capture import epoch_runner
 from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
 from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
 from .evaluate import evaluate
@@ -71,6 +72,7 @@ class TrainConfig:
     sync_bn: bool = False
     max_nonfinite: int = 20
     grad_clip: float = 0.0
+    cuda_graph: bool = False
 
 
 @dataclass
@@ -120,10 +122,11 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
     total_steps = cfg.epochs * source.steps_per_epoch
     autocast = autocast_for(env.device, cfg.amp)
     loop = _Loop(distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast)
+    train_epoch = epoch_runner(loop) if cfg.cuda_graph else loop.train_epoch
     with StopRequests() as stop:
         loop.stop = stop
         while pos.epoch <= cfg.epochs:
-            loop.train_epoch(pos)
+            train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
                 metrics = evaluate(distiller, eval_loader, env.device, num_classes, autocast, cfg.channels_last)
                 loop.record_eval(pos, metrics)

@@ -1,0 +1,224 @@
+"""Whole-step capture (``--cuda_graph``): every training step replays one CUDA graph.
+
+``StepProgram`` is the step as a fixed sequence of tensor operations over its inputs, with no
+host read: forward (autocast as configured), the summed loss, the non-finite guard on the
+device (the step is computed and then undone with ``torch.where``: weights, optimiser state
+and buffers such as BatchNorm statistics keep their values), backward (``autograd.grad``),
+gradient clipping, the optimiser update with the schedules' lr/β2 as device tensors
+(``DeviceUpdate``), and device-side sums of the losses, of the good steps and of the
+non-finite ones. ``CapturedStep`` runs it eagerly for a few warm-up steps on a side stream,
+captures it once into a CUDA graph on static input buffers (the batch is copied in, e.g. from
+the device-resident CIFAR loader) and replays it; a batch of another shape (a last partial
+batch) runs the program eagerly. Random draws come from the default CUDA generator, which the
+capture registers (t, noise, dropout mask), and GenDD's feature mixup is drawn on the device
+(``device_draws``). The host reads metrics only every ``log_every`` steps, before a checkpoint
+and at the end of the epoch; too many consecutive non-finite steps raise ``NonFiniteLoss`` at
+the next read-back. The graph is captured again at every epoch (epoch-dependent loss weights).
+
+On the CPU (no CUDA graphs) and under DDP the flag is ignored with a logged notice: the CPU
+runs the same program eagerly, which is what the tests compare against the eager engine.
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from .device_update import DeviceUpdate
+
+WARMUP_STEPS = 3
+
+
+class StepProgram:
+    """One guarded training step ``program(images, labels)`` over device tensors (see module doc)."""
+
+    def __init__(self, distiller, model, optimizer, autocast, grad_clip: float = 0.0):
+        self.distiller, self.model, self.autocast, self.grad_clip = distiller, model, autocast, grad_clip
+        self.update = DeviceUpdate(optimizer)
+        self.update.init_state()
+        self.params = [p for g in optimizer.param_groups for p in g["params"]]
+        device = self.params[0].device
+        self.counts = {name: torch.zeros((), dtype=torch.long, device=device)
+                       for name in ("nonfinite", "run", "worst_run")}
+        self.good_steps = torch.zeros((), dtype=torch.float64, device=device)
+        self.sums: dict[str, torch.Tensor] = {}
+        self.last: dict[str, torch.Tensor] = {}
+        self.last_bad = torch.zeros((), dtype=torch.bool, device=device)
+
+    def reset_epoch(self) -> None:
+        """Zero the epoch's sums in place (a captured graph keeps writing into the same tensors)."""
+        self.good_steps.zero_()
+        for v in self.sums.values():
+            v.zero_()
+
+    def guarded_tensors(self) -> list[torch.Tensor]:
+        return self.params + self.update.state_tensors() + list(self.distiller.buffers())
+
+    def __call__(self, images: torch.Tensor, labels) -> None:
+        guarded = self.guarded_tensors()
+        before = [t.detach().clone() for t in guarded]
+        with self.autocast():
+            losses = self.model(images, labels)
+        total = sum(v.float() for v in losses.values())
+        bad = ~torch.isfinite(total.detach())
+        grads = torch.autograd.grad(total, self.params, allow_unused=True)
+        grads = {id(p): g for p, g in zip(self.params, grads) if g is not None}
+        if self.grad_clip > 0:
+            clip_(list(grads.values()), self.grad_clip)
+        self.update.update(grads)
+        with torch.no_grad():
+            for t, old in zip(guarded, before):
+                t.copy_(torch.where(bad, old, t))
+        self.record(losses, bad)
+
+    @torch.no_grad()
+    def record(self, losses: dict, bad: torch.Tensor) -> None:
+        for k, v in losses.items():
+            value = torch.where(bad, torch.zeros((), dtype=torch.float64, device=bad.device), v.detach().double())
+            if k in self.sums:
+                self.sums[k].add_(value)
+            else:
+                self.sums[k] = value.clone()
+        self.good_steps.add_((~bad).double())
+        c = self.counts
+        c["nonfinite"].add_(bad.long())
+        c["run"].copy_(torch.where(bad, c["run"] + 1, torch.zeros_like(c["run"])))
+        c["worst_run"].copy_(torch.maximum(c["worst_run"], c["run"]))
+        self.last, self.last_bad = {k: v.detach() for k, v in losses.items()}, bad
+
+
+def clip_(grads: list[torch.Tensor], max_norm: float) -> None:
+    """torch.nn.utils.clip_grad_norm_ on a list of gradients: g ← g·min(1, max/(‖g‖₂ + 1e-6))."""
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
+    for g in grads:
+        g.mul_(coef)
+
+
+class CapturedStep:
+    """Runs ``program`` eagerly ``WARMUP_STEPS`` times (side stream), then captures it on static
+    copies of the batch and replays the graph; ``use_graph=False`` always runs it eagerly."""
+
+    def __init__(self, program: StepProgram, use_graph: bool):
+        self.program, self.use_graph = program, use_graph
+        self.graph = None
+        self.warm = 0
+        self.static = None
+
+    def reset(self) -> None:
+        """Forget the graph (captured again after the next warm-up)."""
+        self.graph, self.warm, self.static = None, 0, None
+
+    def __call__(self, images: torch.Tensor, labels) -> None:
+        if not self.use_graph:
+            return self.program(images, labels)
+        if self.graph is None and self.warm < WARMUP_STEPS:
+            self.warm += 1
+            return self._on_side_stream(images, labels)
+        if self.graph is None:
+            return self._capture(images, labels)
+        static_images, static_labels = self.static
+        if images.shape != static_images.shape or _shape(labels) != _shape(static_labels):
+            return self.program(images, labels)
+        static_images.copy_(images)
+        if torch.is_tensor(labels):
+            static_labels.copy_(labels)
+        self.graph.replay()
+
+    def _on_side_stream(self, images, labels) -> None:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            self.program(images, labels)
+        torch.cuda.current_stream().wait_stream(side)
+
+    def _capture(self, images, labels) -> None:
+        self.static = (images.clone(), labels.clone() if torch.is_tensor(labels) else labels)
+        torch.cuda.synchronize()
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.program(*self.static)
+        self.graph.replay()  # capturing records the work without running it
+
+
+def _shape(x):
+    return tuple(x.shape) if torch.is_tensor(x) else x
+
+
+def epoch_runner(loop):
+    """``train_epoch(pos)`` for ``fit`` with ``--cuda_graph``: the captured epoch, or the eager one
+    (with a logged notice) under DDP."""
+    if loop.env.distributed:
+        loop.logger.info("--cuda_graph is ignored with several processes (DDP): eager steps")
+        return loop.train_epoch
+    use_graph = loop.env.device.type == "cuda"
+    if not use_graph:
+        loop.logger.info("--cuda_graph: no CUDA device, the captured step's program runs eagerly (no graph)")
+    set_device_draws(loop.distiller)
+    program = StepProgram(loop.distiller, loop.model, loop.optimizer, loop.autocast, loop.cfg.grad_clip)
+    runner = CapturedStep(program, use_graph)
+    return lambda pos: captured_epoch(loop, runner, pos)
+
+
+def set_device_draws(distiller) -> None:
+    """Random draws that a graph can replay: GenDD's mixup (m, permutation) on the device."""
+    if hasattr(distiller, "device_draws"):
+        distiller.device_draws = True
+
+
+def captured_epoch(loop, runner: CapturedStep, pos) -> None:
+    """``_Loop.train_epoch`` with captured steps and deferred read-back (same logs and checkpoints)."""
+    from .trainer import to_device
+    cfg, program = loop.cfg, runner.program
+    loop.distiller.train()
+    loop.distiller.start_epoch(pos.epoch)
+    runner.reset()
+    program.reset_epoch()
+    seen = {"nonfinite": int(program.counts["nonfinite"])}
+    t0 = time.time()
+    with loop.logger.progress(loop.source.steps_per_epoch, f"epoch {pos.epoch}/{cfg.epochs}",
+                              pos.step_in_epoch) as bar:
+        for images, labels in loop.source.batches(pos.epoch, pos.step_in_epoch):
+            lr = loop.set_hyperparameters(pos.global_step)
+            program.update.set_hyperparameters()
+            images = to_device(images, loop.env.device, cfg.channels_last)
+            labels = labels.to(loop.env.device, non_blocking=True) if torch.is_tensor(labels) else labels
+            runner(images, labels)
+            pos.step_in_epoch += 1
+            pos.global_step += 1
+            bar.update(1)
+            stop = loop.stop.requested
+            saving = stop or (cfg.save_every_steps and pos.global_step % cfg.save_every_steps == 0)
+            if pos.global_step % cfg.log_every == 0 or saving:
+                read_back(loop, program, pos, seen, lr, log=pos.global_step % cfg.log_every == 0)
+            loop.checkpoint_after_step(pos, stop)
+    loop.distiller.end_epoch(pos.epoch)
+    read_back(loop, program, pos, seen, lr=None, log=False)
+    steps = program.good_steps.clamp(min=1)
+    means = {k: (v / steps).item() for k, v in sorted(program.sums.items())}
+    means.update(lr=loop.lr_at(max(0, pos.global_step - 1)), epoch=pos.epoch,
+                 nonfinite_total=pos.nonfinite_total, epoch_seconds=time.time() - t0)
+    loop.logger.metrics(pos.global_step, means, "train_epoch/")
+    loop.logger.info(f"epoch {pos.epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in means.items()))
+
+
+def read_back(loop, program: StepProgram, pos, seen: dict, lr, log: bool) -> None:
+    """The host's look at the device counters: the last losses (logged when ``log``), the
+    non-finite steps since the last look, and the ``max_nonfinite`` stop."""
+    from .trainer import NonFiniteLoss
+    nonfinite, worst = int(program.counts["nonfinite"]), int(program.counts["worst_run"])
+    new = nonfinite - seen["nonfinite"]
+    seen["nonfinite"] = nonfinite
+    if log and program.last and not bool(program.last_bad):  # as the eager loop: good steps only
+        loop.logger.metrics(pos.global_step, {k: v.item() for k, v in program.last.items()} | {"lr": lr}, "train/")
+    if new:
+        pos.nonfinite_total += new
+        loop.logger.info(f"non-finite loss in {new} step(s) up to global step {pos.global_step} (epoch {pos.epoch}): "
+                         f"skipped, {pos.nonfinite_total} in total, at most {worst} in a row")
+        loop.logger.metrics(pos.global_step, {"nonfinite_total": pos.nonfinite_total}, "train/")
+    if worst >= loop.cfg.max_nonfinite:
+        kept = loop.ckpts.paths()
+        raise NonFiniteLoss(
+            f"{worst} consecutive non-finite losses by global step {pos.global_step}: training stopped. "
+            f"The last good checkpoint is kept: {kept[-1] if kept else 'none was written yet'}. "
+            f"Lower the learning rate, check the data, or raise --max_nonfinite.")
