@@ -17,8 +17,9 @@ import yaml
 
 from gendd.cli import main_guard
 from gendd.engine import init_distributed
-from gendd.gendd_cli import add_sampling_args, eval_tag
-from gendd_cifar.common import build_data
+from gendd.cli.gendd import add_sampling_args, eval_tag
+from gendd_cifar.data_args import build_data
+from gendd_cifar.evaluation import evaluate_gendd
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
 
@@ -58,7 +59,6 @@ def read_json(path):
 
 def gendd_test_accuracy(run, cfg, args, env) -> dict:
     """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings."""
-    import train_student_gendd as stage2
     run_args = argparse.Namespace(**cfg)
     run_args.test_subset = 0
     cached = read_json(os.path.join(run, eval_tag(args) + ".json"))
@@ -69,7 +69,7 @@ def gendd_test_accuracy(run, cfg, args, env) -> dict:
     run_args.resume, run_args.num_workers = os.path.join(run, "final.pth"), args.num_workers
     data = build_data(run_args, env)
     student = build_model(run_args.model_s, data.sets.num_classes)
-    return stage2.evaluate_only(run_args, env, data, student, None, run)
+    return evaluate_gendd(run_args, env, data, student, None, run)
 
 
 def row_values(method, run, cfg, args, env) -> dict:

@@ -1,16 +1,15 @@
 """GenDD stage 1 on CIFAR: fit the student's feature to the frozen teacher classifier.
 
 logits = teacher_fc(proj(f_s)), cross-entropy; AdamW lr 3e-3, wd 5e-2, cosine, no
-warm-up, 50 epochs (SPEC §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
+warm-up, 50 epochs (docs/method.md §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
-import os
-
-from gendd.cli import fit_or_stop, main_guard, run_name, start_process, start_run
+from gendd.cli import fit_or_stop, main_guard, start_process, start_run
+from gendd.cli.stage1 import add_stage1_args, stage1_train_config
 from gendd.distillers import build as build_distiller
-from gendd.pretrain_cli import add_stage1_args, stage1_train_config
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, teacher_from_args
+from gendd_cifar.data_args import base_parser, build_data
 from gendd_cifar.models import build_model
-from gendd_cifar.teachers import infer_arch
+from gendd_cifar.run_dirs import stage1_run_dir
+from gendd_cifar.teacher_args import add_teacher_args, report_teacher, teacher_from_args
 
 
 def parse():
@@ -20,23 +19,17 @@ def parse():
     return p.parse_args()
 
 
-def stage1_run_dir(args) -> str:
-    t_name = args.arch_t or infer_arch(args.path_t) or "teacher"
-    return os.path.join(args.save_dir, "student_pretrain",
-                        run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
-
-
 def main():
     args = parse()
     env = start_process(args)
     run_dir = stage1_run_dir(args)
     data = build_data(args, env)
-    teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
+    teacher = teacher_from_args(args, env, data)
     student = build_model(args.model_s, data.sets.num_classes)
     distiller = build_distiller("gendd_pretrain", student, teacher)
     cfg = stage1_train_config(args, run_dir)
     logger = start_run(args, env, run_dir)
-    report_teacher(teacher, arch_t, args, env, data, logger)
+    report_teacher(teacher, args, env, data, logger)
     fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
 
 

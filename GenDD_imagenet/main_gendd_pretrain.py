@@ -6,10 +6,11 @@ Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
 from gendd.cli import fit_or_stop, main_guard, start_process, start_run
 from gendd.distillers import build as build_distiller
-from gendd.pretrain_cli import add_stage1_args, stage1_train_config
-from gendd_imagenet.common import (add_teacher_args, base_parser, build_data, report_teacher, stage1_run_dir,
-                                   teacher_from_args, teacher_kwargs)
+from gendd.cli.stage1 import add_stage1_args, stage1_train_config
+from gendd_imagenet.data_args import base_parser, build_data
 from gendd_imagenet.models import build_model
+from gendd_imagenet.run_dirs import stage1_run_dir
+from gendd_imagenet.teacher_args import add_teacher_args, report_teacher, teacher_from_args, teacher_kwargs
 
 
 def parse():

@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "GenDD_cifar"), str(ROOT / "bench")]
 from gendd.distillers.gendd import GenDD, SamplingSettings  # noqa: E402
-from gendd.gendd_cli import build_gendd, checkpoint_teacher_fc, load_gendd_weights  # noqa: E402
+from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights  # noqa: E402
 from gendd_cifar.data import build_datasets, stratified_split, targets_of  # noqa: E402
 from gendd_cifar.models import build_model  # noqa: E402
 from timing import interleaved_seconds, median  # noqa: E402

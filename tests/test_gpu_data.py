@@ -117,14 +117,15 @@ def test_build_data_uses_the_device_source_under_gpu_data(tmp_path):
     from fake_cifar import write_fake_cifar100
 
     from gendd.engine import DistEnv
-    from gendd_cifar.common import base_parser, build_data
+    from gendd_cifar.data_args import base_parser, build_data
     write_fake_cifar100(tmp_path, n_train=60, n_test=20)
     env = DistEnv(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
     args = base_parser("t").parse_args(["--data_root", str(tmp_path), "--batch_size", "16", "--gpu_data",
-                                        "--num_workers", "0"])
+                                        "--num_workers", "0", "--seed", "0"])
     data = build_data(args, env)
     assert isinstance(data.source, DeviceSource) and data.source.steps_per_epoch == 4
     images, labels = next(iter(data.source.batches(1)))
     assert images.shape == (16, 3, 32, 32) and labels.shape == (16,)
-    cpu = build_data(base_parser("t").parse_args(["--data_root", str(tmp_path), "--num_workers", "0"]), env)
+    cpu = build_data(base_parser("t").parse_args(["--data_root", str(tmp_path), "--num_workers", "0",
+                                                        "--seed", "0"]), env)
     assert not isinstance(cpu.source, DeviceSource)

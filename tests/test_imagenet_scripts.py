@@ -9,18 +9,20 @@ import torch
 import torch.nn.functional as F
 
 from gendd.cli import UserError
+from gendd.cli.gendd import build_gendd
+from gendd.distillers import get as get_method
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv
-from gendd.gendd_cli import build_gendd
 from gendd.reference import load_reference_checkpoint
 from gendd.state_dicts import StateDictMismatch
 from gendd_imagenet import results_table
 from gendd_imagenet.batches import MixedSource
-from gendd_imagenet.common import base_parser, build_data, shapes_only_teacher, teacher_kwargs
+from gendd_imagenet.data_args import base_parser, build_data
 from gendd_imagenet.gendd_script import add_imagenet_gendd_args
 from gendd_imagenet.label_free import LabelFreeGenDD
 from gendd_imagenet.data import eval_transform, image_folder
 from gendd_imagenet.models import build_model
+from gendd_imagenet.teacher_args import shapes_only_teacher, teacher_kwargs
 
 from conftest import REFERENCE_KEYS, read_key_layout, synthesize_state_dict
 from imagenet_smoke import image_tree, record_launcher, run_in_process
@@ -76,7 +78,7 @@ def parse(kind, *argv):
     p = base_parser("test", kind)
     p.add_argument("--arch_t", default="resnet34")
     add_imagenet_gendd_args(p)
-    return p.parse_args(["--device", "cpu", "--num_workers", "0", "--image_size", "32", *argv])
+    return p.parse_args(["--device", "cpu", "--num_workers", "0", "--image_size", "32", "--seed", "0", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +116,8 @@ def test_label_free_gendd_freezes_the_fc_and_reports_the_sampled_path_only():
                               width=16, depth=1, num_sampling=1, sampling_steps=2, cfg_scale=2.0, sampler="ancestral",
                               temperature=1.0, eta=0.0)
     student = build_model("resnet18", 3)
-    distiller = build_gendd(args, student, None, (3, 128), cls=LabelFreeGenDD)
+    distiller = build_gendd(args, student, None, (3, 128), method="gendd_label_free")
+    assert isinstance(distiller, LabelFreeGenDD) and get_method("gendd_label_free").defaults()["smooth"] == 0.0
     assert not student.fc.weight.requires_grad and not student.fc.bias.requires_grad
     trainable = {n for n, p in distiller.named_parameters() if p.requires_grad}
     assert "student.conv1.weight" in trainable and not any(n.startswith("student.fc.") for n in trainable)
@@ -122,10 +125,10 @@ def test_label_free_gendd_freezes_the_fc_and_reports_the_sampled_path_only():
     with pytest.raises(ValueError, match="got labels"):
         distiller.train()(torch.randn(2, 3, 32, 32), torch.tensor([0, 1]))
     with pytest.raises(UserError, match="use --smooth 0"):
-        build_gendd(argparse.Namespace(**{**vars(args), "smooth": 0.9}), student, None, (3, 128), cls=LabelFreeGenDD)
+        build_gendd(argparse.Namespace(**{**vars(args), "smooth": 0.9}), student, None, (3, 128), method="gendd_label_free")
     with pytest.raises(UserError, match="--num_sampling >= 1"):
         build_gendd(argparse.Namespace(**{**vars(args), "num_sampling": 0}), student, None, (3, 128),
-                    cls=LabelFreeGenDD)
+                    method="gendd_label_free")
 
 # ---------------------------------------------------------------- dry-run teachers
 

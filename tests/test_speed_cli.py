@@ -8,7 +8,7 @@ from pathlib import Path
 
 from test_speed_equivalence import DS, DT, Toy
 
-from gendd.gendd_cli import SAMPLING_PRESETS, add_gendd_args, add_sampling_args, build_gendd
+from gendd.cli.gendd import SAMPLING_PRESETS, add_gendd_args, add_sampling_args, build_gendd
 
 ROOT = Path(__file__).resolve().parents[1]
 

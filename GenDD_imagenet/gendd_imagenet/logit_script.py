@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from gendd.cli import UserError, add_training_args, epoch_list, fit_or_stop, start_process, start_run, train_config
 
-from .common import Data, add_results_table_arg, build_data, report_teacher, teacher_from_args
-from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval, setting_of
+from .data_args import Data, build_data
+from .evaluation import (add_results_table_arg, checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval,
+                         setting_of)
 from .models import build_model
+from .teacher_args import report_teacher, teacher_from_args
 
 
 def add_sgd_args(p, lr: float, weight_decay: float, epochs: int = 100) -> None:

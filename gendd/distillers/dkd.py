@@ -14,11 +14,14 @@ from torch import nn
 from ..losses import classification_loss, dkd_terms, hard_labels
 from ..losses.inputs import check_temperature
 from .base import Distiller
-from .registry import register
+from .registry import Flag, register
 from .warmup import check_warmup_epochs, warmup_factor
 
 
-@register("dkd")
+@register("dkd", family="baseline", label="DKD", flags=(
+    Flag("dkd_alpha", "DKD: weight of TCKD", param="alpha"), Flag("dkd_beta", "DKD: weight of NCKD", param="beta"),
+    Flag("kd_T", "temperature of KD, DKD and IKL's SCE", param="temperature"),
+    Flag("loss_warmup", "DKD/IKL: epochs over which the KD term ramps up", param="warmup_epochs")))
 class DKD(Distiller):
     """Losses {"ce": CE, "dkd": min(epoch/warmup, 1)·(α·TCKD + β·NCKD)}; epoch is ``self.epoch``."""
 
@@ -29,7 +32,7 @@ class DKD(Distiller):
         alpha: float = 1.0,
         beta: float = 8.0,
         temperature: float = 4.0,
-        warmup_epochs: float = 20,
+        warmup_epochs: float = 20.0,
     ):
         super().__init__(student, teacher)
         check_temperature(temperature)

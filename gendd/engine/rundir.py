@@ -23,7 +23,7 @@ from .checkpoint import atomic_write_text
 
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
-                          "log_every", "print_freq", "skip_teacher_eval", "dry_run"})
+                          "log_every", "skip_teacher_eval", "dry_run", "debug"})
 
 
 class RunDirConflict(RuntimeError):

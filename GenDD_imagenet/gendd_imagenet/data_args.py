@@ -1,5 +1,5 @@
-"""What every ImageNet-tree script shares: data flags and loaders (ImageNet ImageFolder,
-CC3M shards, ImageNet-LT lists), teacher loading with its accuracy report, run folders.
+"""Data flags of the ImageNet-tree scripts (with the engine flags: ``base_parser``) and the
+data they name (``build_data``): ImageNet ImageFolder, CC3M shards, ImageNet-LT lists.
 
 Scripts read and check every input (data, teacher, start weights) before they claim the run
 folder, so that bad input is refused with a clear message and leaves it untouched.
@@ -15,24 +15,22 @@ import os
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
-from gendd.cli import UserError, add_engine_args, run_name
-from gendd.engine import DatasetSource, DistEnv, RunLogger, eval_loader, evaluate
-from gendd.state_dicts import StateDictMismatch
+from gendd.cli import UserError, add_engine_args
+from gendd.engine import DatasetSource, DistEnv, eval_loader
 
 from .batches import MixedSource, Unlabelled
 from .data import (CC3MSource, ImageNetLT, MixupCutmix, class_counts, eval_transform, image_folder, imagenet_folders,
                    read_list, recipe_train_transform, train_transform)
-from .models import BEIT_TAGS, TORCHVISION_WEIGHTS, build_model
-from .teachers import fitting_archs, load_teacher, read_weights, teacher_state_dict
 
 RECIPES = ("none", "A1", "A2")
-DATA_TAGS = {"imagenet": "imagenet", "cc3m": "cc3m", "lt": "imagenet_lt"}
+DATA_KINDS = ("imagenet", "cc3m", "lt")
 
 
-def base_parser(description: str, kind: str) -> argparse.ArgumentParser:
+def base_parser(description: str, kind: str = "imagenet") -> argparse.ArgumentParser:
     """Data and engine flags for a script training on data ``kind`` (imagenet, cc3m or lt)."""
+    if kind not in DATA_KINDS:
+        raise ValueError(f"unknown data kind {kind!r}; choose one of {DATA_KINDS}")
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("data")
     g.add_argument("--data", default="./data/imagenet", help="ImageNet root holding train/ and val/ class folders"
@@ -55,19 +53,6 @@ def base_parser(description: str, kind: str) -> argparse.ArgumentParser:
     add_engine_args(p)
     p.set_defaults(data_kind=kind)
     return p
-
-
-def add_results_table_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--results_table", default="", help="with --evaluate: add or refresh this run's row in this "
-                   "Markdown table (e.g. results/imagenet.md)")
-
-
-def add_teacher_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-    t = p.add_argument_group("teacher")
-    t.add_argument("--arch_t", required=required, help="teacher architecture, e.g. resnet34, beitv2_large_patch16_224")
-    t.add_argument("--path_t", default="torchvision",
-                   help="teacher weights: 'torchvision' (IMAGENET1K_V1), 'timm:<model name>' or a local file")
-    t.add_argument("--skip_teacher_eval", action="store_true", help="do not print the teacher's val accuracy")
 
 
 @dataclass
@@ -147,84 +132,3 @@ def _train_source(args, env: DistEnv, train_set, train_tf, num_classes: int, pin
     source = DatasetSource(train_set, args.batch_size, args.seed, env.rank, env.world_size, args.num_workers, pin,
                            drop_last=mixing)
     return MixedSource(source, MixupCutmix.for_recipe(args.recipe, num_classes)) if mixing else source
-
-
-# ---------------------------------------------------------------- teachers
-
-
-def is_remote(spec: str) -> bool:
-    return spec == "torchvision" or spec.startswith("timm:")
-
-
-def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
-    """The frozen teacher named by --arch_t/--path_t, checked against the data's class count.
-
-    A dry run does not download: torchvision/timm teachers are built on the meta device
-    (shapes only) after the same checks a real load makes; local files load for real."""
-    if args.dry_run and is_remote(args.path_t):
-        return shapes_only_teacher(args.path_t, args.arch_t, data.num_classes)
-    try:
-        teacher = load_teacher(args.path_t, args.arch_t, num_classes=data.num_classes)
-    except StateDictMismatch as err:
-        raise teacher_mismatch(args, data.num_classes) or UserError(
-            f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
-    except (ValueError, RuntimeError, FileNotFoundError) as err:
-        raise UserError(f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
-    return teacher.to(env.device)
-
-
-def teacher_mismatch(args, num_classes: int) -> UserError | None:
-    """The plain reason the --path_t file does not load as --arch_t: another zoo architecture
-    or another class count than the data's (None when it is neither)."""
-    classes, fits = fitting_archs(teacher_state_dict(read_weights(args.path_t)), num_classes)
-    if fits and args.arch_t not in fits:
-        return UserError(f"teacher {args.path_t!r} is a {fits[0]} checkpoint, not a {args.arch_t}: pass --arch_t "
-                         f"{fits[0]}" + (f" (it has {classes} output classes; the data has {num_classes})"
-                                         if classes != num_classes else ""))
-    if classes != num_classes:
-        return UserError(f"teacher {args.path_t!r} has {classes} output classes but the data under --data "
-                         f"{args.data!r} has {num_classes}: use a teacher trained on these classes")
-    return None
-
-
-def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: RunLogger) -> None:
-    """Log the teacher's val accuracy (not for --skip_teacher_eval or a dry run)."""
-    if teacher.fc.weight.is_meta:
-        logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
-    elif not (args.skip_teacher_eval or args.dry_run):
-        acc = evaluate(teacher, data.val, env.device)
-        logger.info(f"teacher {args.arch_t} ({args.path_t}): val top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
-
-
-def shapes_only_teacher(spec: str, arch: str, num_classes: int) -> nn.Module:
-    known = TORCHVISION_WEIGHTS if spec == "torchvision" else BEIT_TAGS
-    name = arch if spec == "torchvision" else spec[len("timm:"):].partition(".")[0]
-    if name != arch or arch not in known:
-        raise UserError(f"teacher spec {spec!r} does not provide {arch!r} (it offers {sorted(known)})")
-    if num_classes != 1000:
-        raise UserError(f"{spec!r} weights have 1000 classes but the data has {num_classes}: pass a local teacher file")
-    with torch.device("meta"):
-        return build_model(arch, num_classes).eval().requires_grad_(False)
-
-
-def teacher_kwargs(teacher: nn.Module) -> dict:
-    """GenDD's stages copy the teacher's fc; a shapes-only (meta) teacher gives its shape instead."""
-    if teacher.fc.weight.is_meta:
-        return {"teacher": None, "teacher_fc": tuple(teacher.fc.weight.shape)}
-    return {"teacher": teacher}
-
-
-# ---------------------------------------------------------------- run folders
-
-
-def run_dir_of(args, kind: str) -> str:
-    """<save_dir>/<kind>/S-<student>_T-<teacher>_<data>[_<recipe>]_trial_<trial>."""
-    recipe = args.recipe if args.recipe != "none" else ""
-    teacher = getattr(args, "arch_t", None)
-    return os.path.join(args.save_dir, kind, run_name(f"S-{args.model_s}", f"T-{teacher}" if teacher else "",
-                                                      DATA_TAGS[args.data_kind], recipe, "trial", args.trial))
-
-
-def stage1_run_dir(args) -> str:
-    """The GenDD stage-1 run of the same pair, data, recipe and trial."""
-    return run_dir_of(args, "gendd_pretrain")

@@ -1,32 +1,36 @@
 """GenDD's command-line flags and their translation into a distiller, a training
 configuration and sampling settings: shared by the CIFAR and ImageNet stage-2 scripts
-(each tree only changes defaults with ``parser.set_defaults``)."""
+(each tree only changes defaults with ``parser.set_defaults``).
+
+The distiller's own flags (``--smooth``, ``--width``, ...) and their defaults are those the
+method registers (``gendd.distillers.registry``); the sampling flags' defaults are
+``SamplingSettings``'."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from torch import nn
 
-from .cli import UserError, epoch_list, train_config
-from .distillers.gendd import SAMPLERS, GenDD, SamplingSettings
-from .distillers.gendd_pretrain import student_state_from_pretrain
-from .engine import TrainConfig
-from .state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
+from ..distillers import get as get_method
+from ..distillers.gendd import SAMPLERS, GenDD, SamplingSettings
+from ..distillers.gendd_pretrain import student_state_from_pretrain
+from ..distillers.registry import add_method_args
+from ..engine import TrainConfig
+from ..state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
+from .engine import epoch_list, train_config
+from .guard import UserError
 
 # named sampling settings; "fast": the cheapest setting within 0.3 points of 100-step ancestral
 # sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode)
 SAMPLING_PRESETS = {"fast": {"sampler": "ancestral", "sampling_steps": 10, "num_sampling": 5}}
 
 
-def add_gendd_args(p: argparse.ArgumentParser) -> None:
+def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
+    """The flags of GenDD stage 2 (``method``: "gendd" or a registered variant such as
+    "gendd_label_free", whose flags and defaults it registered)."""
     g = p.add_argument_group("GenDD")
-    g.add_argument("--smooth", type=float, default=0.9, help="λ: contraction of the target toward the class centre")
-    g.add_argument("--diffusion_batch_mul", type=int, default=30, help="M: repeats of every token per step")
-    g.add_argument("--token_dim", type=int, default=64, help="numbers per token (teacher dim must divide by it)")
-    g.add_argument("--cond_drop_prob", type=float, default=0.2, help="condition dropout for classifier-free guidance")
-    g.add_argument("--beta", type=float, default=1.0, help="feature mixup Beta(β, β); 0 disables it")
-    g.add_argument("--width", type=int, default=1024, help="diffusion head width")
-    g.add_argument("--depth", type=int, default=3, help="diffusion head residual blocks")
+    add_method_args(g, [method])
     g.add_argument("--beta2_min", type=float, default=0.95, help="AdamW β2 rises from this to 0.999 (cosine)")
     g.add_argument("--warmup_epochs", type=float, default=50)
     g.add_argument("--cos", action="store_true", help="half-cosine lr decay to --min_lr instead of step decay")
@@ -37,9 +41,6 @@ def add_gendd_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resume", default="", help="GenDD weights (this project's or the reference's) to evaluate "
                    "with --evaluate, or to start training from")
     g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
-    g.add_argument("--compile", action="store_true", help="torch.compile the student backbone and the diffusion head")
-    g.add_argument("--grad_checkpoint", action="store_true",
-                   help="recompute the diffusion head's blocks in backward (less memory, ~1/3 more head compute)")
     g.add_argument("--reference_mode", action="store_true",
                    help="run GenDD's straightforward reference path (every row materialised, no fused adaLN); "
                         "same math, slower: for benchmarks and checks")
@@ -48,12 +49,13 @@ def add_gendd_args(p: argparse.ArgumentParser) -> None:
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("sampling")
-    s.add_argument("--num_sampling", type=int, default=1, help="S: draws averaged per image (0: probe only)")
-    s.add_argument("--sampler", default="ancestral", choices=SAMPLERS)
-    s.add_argument("--sampling_steps", type=int, default=100, help="K: respaced reverse-diffusion steps")
-    s.add_argument("--cfg_scale", type=float, default=2.0, help="classifier-free guidance scale")
-    s.add_argument("--temperature", type=float, default=1.0, help="ancestral sampling noise temperature")
-    s.add_argument("--eta", type=float, default=0.0, help="DDIM η (0: deterministic)")
+    d = SamplingSettings()
+    s.add_argument("--num_sampling", type=int, default=d.num_sampling, help="S: draws averaged per image (0: probe only)")
+    s.add_argument("--sampler", default=d.sampler, choices=SAMPLERS)
+    s.add_argument("--sampling_steps", type=int, default=d.steps, help="K: respaced reverse-diffusion steps")
+    s.add_argument("--cfg_scale", type=float, default=d.cfg_scale, help="classifier-free guidance scale")
+    s.add_argument("--temperature", type=float, default=d.temperature, help="ancestral sampling noise temperature")
+    s.add_argument("--eta", type=float, default=d.eta, help="DDIM η (0: deterministic)")
     s.add_argument("--sampling_preset", action=SamplingPreset, choices=sorted(SAMPLING_PRESETS),
                    help="named setting that sets the flags above: " + "; ".join(
                        f"{name} = " + " ".join(f"--{k} {v}" for k, v in values.items())
@@ -80,15 +82,32 @@ def eval_tag(args) -> str:
     return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
 
 
+@dataclasses.dataclass(frozen=True)
+class GenDDRun:
+    """The typed GenDD settings of a command line: the registered method, its own settings,
+    sampling, and the reference (slow) path switch."""
+    method: str
+    settings: object
+    sampling: SamplingSettings
+    fast: bool
+
+
+def gendd_settings(args, method: str = "gendd") -> GenDDRun:
+    """Read the GenDD flags of the namespace once (a namespace from a stored config.yaml may lack
+    the flags added later: their defaults apply)."""
+    entry = get_method(method)
+    values = {**entry.defaults(), **{k: v for k, v in vars(args).items() if k in entry.defaults()}}
+    return GenDDRun(method, entry.settings_type()(**values), sampling_from_args(args),
+                    fast=not getattr(args, "reference_mode", False))
+
+
 def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
-                teacher_fc: tuple[int, int] | None = None, cls: type[GenDD] = GenDD) -> GenDD:
-    """``cls`` (GenDD or a subclass taking the same arguments) built from the GenDD flags."""
+                teacher_fc: tuple[int, int] | None = None, method: str = "gendd") -> GenDD:
+    """The registered GenDD ``method`` ("gendd" or a variant) built from the GenDD flags."""
+    run = gendd_settings(args, method)
     try:
-        return cls(student, teacher, teacher_fc=teacher_fc, smooth=args.smooth, token_dim=args.token_dim,
-                   diffusion_batch_mul=args.diffusion_batch_mul, cond_drop_prob=args.cond_drop_prob,
-                   mixup_beta=args.beta, width=args.width, depth=args.depth, sampling=sampling_from_args(args),
-                   fast=not getattr(args, "reference_mode", False), compile=getattr(args, "compile", False),
-                   grad_checkpoint=getattr(args, "grad_checkpoint", False))
+        return get_method(method).build(student, teacher, run.settings, teacher_fc=teacher_fc, sampling=run.sampling,
+                                        fast=run.fast)
     except ValueError as err:
         raise UserError(str(err)) from err
 
@@ -127,5 +146,5 @@ def load_gendd_weights(distiller: GenDD, path: str) -> None:
     if any(k.startswith("student.") for k in sd):
         load_state_dict_strict(distiller, sd, what=f"GenDD checkpoint {path!r}")
         return
-    from .reference import load_reference_checkpoint
+    from ..reference import load_reference_checkpoint
     load_reference_checkpoint(distiller, obj)

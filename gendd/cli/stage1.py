@@ -1,6 +1,6 @@
 """GenDD stage 1 on the command line, shared by the CIFAR and ImageNet trees: its flags and
 training configuration (cross-entropy through the frozen teacher classifier; AdamW, cosine
-decay after an optional warm-up, SPEC §3-4), and stage 2's start from its result
+decay after an optional warm-up, docs/method.md §3-4), and stage 2's start from its result
 (``--path_pretrain``; ``auto``: the ``final.pth`` of the stage-1 run of the same pair)."""
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import os
 
 from torch import nn
 
-from .cli import UserError, add_training_args, train_config
-from .engine import TrainConfig
-from .gendd_cli import load_pretrained_student
+from ..engine import TrainConfig
+from .engine import add_training_args, train_config
+from .gendd import load_pretrained_student
+from .guard import UserError
 
 
 def add_stage1_args(p: argparse.ArgumentParser, *, model_s: str, epochs: int, learning_rate: float,

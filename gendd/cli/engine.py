@@ -1,33 +1,15 @@
-"""Command-line plumbing shared by every training script of both trees.
-
-Scripts stay thin: they add their own flags, call ``add_engine_args``, build the pieces
-and hand them to ``gendd.engine.fit``. ``main_guard`` turns the project's expected
-failures into one clear line on stderr and a distinct exit code:
-
-* 2  bad input (missing data, wrong or unreadable checkpoint, conflicting run folder, bad flag value);
-* 3  training stopped after too many consecutive non-finite losses;
-* 74 a checkpoint could not be written (full disk): the previous one is intact;
-* 75 pre-empted (SIGTERM/SIGINT): a checkpoint was saved, run the same command to continue.
+"""Engine flags and the set-up every training script of both trees shares: join the process
+group and seed (``start_process``), claim the run folder (``start_run``), the engine settings
+(``train_config``) and ``fit`` (or stop after a dry run).
 """
 from __future__ import annotations
 
 import argparse
-import sys
-import traceback
 import zlib
-from collections.abc import Callable
 
-from .engine import (NonFiniteLoss, Preempted, RunDirConflict, RunLogger, TrainConfig, fit, init_distributed,
-                     prepare_run_dir, seed_everything)
-from .engine.checkpoint import CheckpointWriteError
-from .engine.dist import DistEnv, shutdown
-from .state_dicts import StateDictMismatch, UnreadableCheckpoint
-
-EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_WRITE_FAILED, EXIT_PREEMPTED = 2, 3, 74, 75
-
-
-class UserError(RuntimeError):
-    """A mistake in the command line or the files it names; the message says how to fix it."""
+from ..engine import RunLogger, TrainConfig, fit, init_distributed, prepare_run_dir, seed_everything
+from ..engine.dist import DistEnv
+from .guard import UserError
 
 
 def add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -49,6 +31,7 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
+    g.add_argument("--debug", action="store_true", help="print the traceback of an expected failure too")
 
 
 def add_training_args(p, *, epochs: int, learning_rate: float, weight_decay: float) -> None:
@@ -117,27 +100,3 @@ def run_name(*parts: object) -> str:
     """Folder-safe run name: parts joined by '_', no ':' or '/' in it."""
     name = "_".join(str(p) for p in parts if p not in (None, ""))
     return name.replace(":", "-").replace("/", "-").replace(" ", "")
-
-
-# (exception types, exit code, message prefix), checked in order.
-EXPECTED_FAILURES = (
-    ((Preempted,), EXIT_PREEMPTED, "pre-empted"),
-    ((NonFiniteLoss,), EXIT_NONFINITE, "error"),
-    ((CheckpointWriteError,), EXIT_WRITE_FAILED, "error"),
-    ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError), EXIT_BAD_INPUT, "error"),
-)
-
-
-def main_guard(main: Callable[[], object]) -> None:
-    """Run ``main`` and map expected failures to one clear line on stderr and their exit code
-    (``--debug`` adds the traceback); anything else propagates with its traceback."""
-    try:
-        main()
-    except tuple(t for types, _, _ in EXPECTED_FAILURES for t in types) as err:
-        code, prefix = next((code, prefix) for types, code, prefix in EXPECTED_FAILURES if isinstance(err, types))
-        print(f"{prefix}: {err}", file=sys.stderr)
-        if "--debug" in sys.argv:
-            traceback.print_exc()
-        shutdown()
-        sys.exit(code)
-    shutdown()
