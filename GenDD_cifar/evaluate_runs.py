@@ -68,7 +68,7 @@ def gendd_test_accuracy(run, cfg, args, env) -> dict:
         setattr(run_args, key, getattr(args, key))
     run_args.resume, run_args.num_workers = os.path.join(run, "final.pth"), args.num_workers
     data = build_data(run_args, env)
-    student = build_model(run_args.model_s, data.sets.num_classes)
+    student = build_model(run_args.model_s, data.num_classes)
     return evaluate_gendd(run_args, env, data, student, None, run)
 
 

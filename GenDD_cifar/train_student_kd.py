@@ -1,7 +1,8 @@
 """Baselines on CIFAR: the student alone or a registered logit baseline (KD, DKD, IKL-KD;
 ``--distill``), docs/method.md §4.
 
-SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for MobileNet/ShuffleNet students — set it in the launcher).
+SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for
+MobileNet/ShuffleNet students — set it in the launcher).
 """
 from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, main_guard, start_process, start_run,
                        train_config)
@@ -32,7 +33,7 @@ def main():
     run_dir = run_dir_of(args, f"student_{args.distill}")
     data = build_data(args, env)
     teacher = teacher_from_args(args, env, data) if args.path_t else None
-    student = build_model(args.model_s, data.sets.num_classes)
+    student = build_model(args.model_s, data.num_classes)
     distiller = build_baseline(args, student, teacher)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",

@@ -29,7 +29,7 @@ def main():
     env = start_process(args)
     run_dir = teacher_run_dir(args)
     data = build_data(args, env)
-    model = build_model(args.model, data.sets.num_classes)
+    model = build_model(args.model, data.num_classes)
     distiller = build_distiller("vanilla", model)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",

@@ -68,7 +68,8 @@ def test_posterior_matches_bayes(diffusion, i):
 
 
 def test_posterior_log_variance_at_zero_is_clipped_to_step_one(diffusion):
-    _, variance, log_variance = diffusion.q_posterior_mean_variance(torch.zeros(1, 2), torch.zeros(1, 2), torch.tensor([0]))
+    _, variance, log_variance = diffusion.q_posterior_mean_variance(torch.zeros(1, 2), torch.zeros(1, 2),
+                                                                    torch.tensor([0]))
     assert variance.abs().max() == 0
     torch.testing.assert_close(log_variance, torch.full((1, 2), math.log(posterior_by_bayes(1)[2])), rtol=1e-5, atol=0)
 

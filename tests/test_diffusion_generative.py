@@ -32,7 +32,8 @@ SAMPLES = 600
 
 def make_distribution():
     gen = torch.Generator().manual_seed(1)
-    means = 0.8 * torch.rand(CONDITIONS, TOKENS, DIM, generator=gen) * torch.randn(CONDITIONS, TOKENS, DIM, generator=gen).sign()
+    magnitudes = 0.8 * torch.rand(CONDITIONS, TOKENS, DIM, generator=gen)  # drawn before the signs
+    means = magnitudes * torch.randn(CONDITIONS, TOKENS, DIM, generator=gen).sign()
     stds = 0.2 + 0.3 * torch.rand(CONDITIONS, TOKENS, DIM, generator=gen)
     scale = torch.diag_embed(stds)  # Σ = L Lᵀ, L lower-triangular with a correlated 4×4 block
     block = 0.25 * torch.randn(CONDITIONS, TOKENS, 4, 4, generator=gen).tril(-1)

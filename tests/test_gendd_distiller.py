@@ -64,7 +64,8 @@ def test_teacher_layer_and_centres_are_frozen_copies():
     teacher = Toy(DT)
     model = GenDD(Toy(DS), teacher, width=32, depth=2)
     assert not any(p.requires_grad for p in model.teacher_fc.parameters())
-    assert torch.equal(model.teacher_fc.weight, teacher.fc.weight) and torch.equal(model.teacher_fc.bias, teacher.fc.bias)
+    assert torch.equal(model.teacher_fc.weight, teacher.fc.weight)
+    assert torch.equal(model.teacher_fc.bias, teacher.fc.bias)
     assert "cls_centers" in dict(model.named_buffers()) and not model.cls_centers.requires_grad
     assert torch.equal(model.cls_centers, teacher.fc.weight)
     assert model.cls_centers.data_ptr() != model.teacher_fc.weight.data_ptr()

@@ -92,9 +92,23 @@ def test_forward_follows_the_spec_formula():
     with torch.no_grad():  # leave the zero init behind so every path matters
         for p in net.parameters():
             p.add_(0.1 * torch.randn_like(p))
-    x, t, z, k = torch.randn(5, 64), torch.tensor([0, 3, 500, 999, 42]), torch.randn(5, 12), torch.tensor([0, 1, 2, 1, 0])
+    x, t = torch.randn(5, 64), torch.tensor([0, 3, 500, 999, 42])
+    z, k = torch.randn(5, 12), torch.tensor([0, 1, 2, 1, 0])
     expected = spec_forward(net, x, t, z, k)
     torch.testing.assert_close(net(x, t, z, k), expected, rtol=1e-4, atol=1e-5)
     y = net.conditioning(t, z, k)
     torch.testing.assert_close(net.forward_with_y(x, y), expected, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(net.embed_time(t) + net.embed_condition(z, k), y)
+
+
+def test_condition_table_rows_are_the_kept_then_the_dropped_conditions():
+    torch.manual_seed(0)
+    net = Denoiser(5, 3, width=8, depth=1)
+    z = torch.randn(2, 5)
+    table = net.condition_table(z)
+    assert table.shape == (2 * 3 + 3, 8)
+    for b in range(2):
+        for k in range(3):  # row b·N + k: the kept condition of sample b, token k
+            torch.testing.assert_close(table[b * 3 + k], net.cond_embed(z[b]) + net.pos_embed.weight[k])
+    for k in range(3):  # row B·N + k: the dropped condition is the all-zero z
+        torch.testing.assert_close(table[6 + k], net.cond_embed(torch.zeros(5)) + net.pos_embed.weight[k])

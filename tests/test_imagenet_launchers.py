@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from gendd.cli.baselines import baseline_names
 from imagenet_smoke import TREE, cc3m_shards, image_tree, record_launcher, run_in_process, teacher_file
 
 pytestmark = pytest.mark.slow
@@ -105,6 +106,9 @@ def test_every_launcher_is_exercised():
     launchers = {str(p.relative_to(TREE)) for folder in ("sh", "sh_lt") for p in (TREE / folder).glob("[a-z]*.sh")}
     covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE
     assert launchers == covered, f"not exercised: {sorted(launchers - covered)}; gone: {sorted(covered - launchers)}"
+    for method in baseline_names():  # every registered baseline has ImageNet launchers (main_kd.py --distill)
+        for pair in ("res34res18", "res50mv"):
+            assert {f"sh/imagenet_train_{pair}_{method}.sh", f"sh/imagenet_eval_{pair}_{method}.sh"} <= launchers
     for path in (TREE / "sh").glob("*_eval_*.sh"):  # eval launchers average 5 draws (SPEC §4)
         text = path.read_text()
         assert "SCRIPT=main_kd.py" in text or "SCRIPT=main_unsupervised_kd.py" in text or "NUM_SAMPLING=5" in text

@@ -125,7 +125,8 @@ def test_label_free_gendd_freezes_the_fc_and_reports_the_sampled_path_only():
     with pytest.raises(ValueError, match="got labels"):
         distiller.train()(torch.randn(2, 3, 32, 32), torch.tensor([0, 1]))
     with pytest.raises(UserError, match="use --smooth 0"):
-        build_gendd(argparse.Namespace(**{**vars(args), "smooth": 0.9}), student, None, (3, 128), method="gendd_label_free")
+        build_gendd(argparse.Namespace(**{**vars(args), "smooth": 0.9}), student, None, (3, 128),
+                    method="gendd_label_free")
     with pytest.raises(UserError, match="--num_sampling >= 1"):
         build_gendd(argparse.Namespace(**{**vars(args), "num_sampling": 0}), student, None, (3, 128),
                     method="gendd_label_free")

@@ -12,7 +12,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEBIAN_FMNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
 needs_fmnist = pytest.mark.skipif(not DEBIAN_FMNIST.is_dir(),
-                                  reason="Fashion-MNIST Debian package not installed (apt-get install dataset-fashion-mnist)")
+                                  reason="Fashion-MNIST Debian package not installed "
+                                         "(apt-get install dataset-fashion-mnist)")
 TINY = {"TEACHER": "resnet8", "TEACHER_EPOCHS": "1", "STUDENT": "resnet8", "WIDTH": "16", "M": "2", "WORKERS": "0",
         "DEVICE": "cpu"}
 

@@ -47,6 +47,10 @@ class Data:
     test: torch.utils.data.DataLoader
     source: object | None = None  # training batch source; None when only evaluating
 
+    @property
+    def num_classes(self) -> int:
+        return self.sets.num_classes
+
 
 def build_data(args, env: DistEnv, train: bool = True) -> Data:
     """Evaluation and test loaders and, with ``train``, the training batch source, from the

@@ -36,7 +36,7 @@ def teacher_arch(args) -> str | None:
 
 def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
     """The frozen teacher of --path_t on the device, checked to have the data's class count."""
-    arch, num_classes = teacher_arch(args), data.sets.num_classes
+    arch, num_classes = teacher_arch(args), data.num_classes
     if arch is None:
         raise UserError(f"cannot tell the teacher architecture of {args.path_t!r}: keep it in an "
                         f"'<arch>_vanilla' folder or pass --arch_t")
@@ -74,3 +74,8 @@ def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: R
     if env.is_main:
         with open(os.path.join(logger.run_dir, "teacher.json"), "w") as fh:
             json.dump({"arch": arch, "path": args.path_t, **acc}, fh, indent=2)
+
+
+def teacher_kwargs(teacher: nn.Module) -> dict:
+    """How GenDD's stages are given the teacher (CIFAR teachers are always real modules)."""
+    return {"teacher": teacher}

@@ -57,7 +57,7 @@ def base_parser(description: str, kind: str = "imagenet") -> argparse.ArgumentPa
 
 @dataclass
 class Data:
-    val: torch.utils.data.DataLoader
+    eval: torch.utils.data.DataLoader         # the validation images, every one once across ranks
     num_classes: int
     source: object | None = None              # training batch source; None when only evaluating
     train_counts: torch.Tensor | None = None  # ImageNet-LT: training images per class (shot groups)

@@ -79,7 +79,7 @@ def evaluate_and_report(model: nn.Module, args, env: DistEnv, data: Data, path: 
     """Evaluate ``model`` on the validation data; the main rank writes ``<tag>.json`` beside
     ``path``, prints it and refreshes the results-table row."""
     lt = data.train_counts is not None
-    results = evaluate(model.to(env.device), data.val, env.device, data.num_classes if lt else None)
+    results = evaluate(model.to(env.device), data.eval, env.device, data.num_classes if lt else None)
     if lt:
         results["shots"] = {name or "logits": shot_accuracies(*counts, data.train_counts)
                             for name, counts in results.pop("per_class").items()}

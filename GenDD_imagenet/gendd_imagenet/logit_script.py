@@ -57,6 +57,6 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
     logger = start_run(args, env, run_dir)
     if teacher is not None:
         report_teacher(teacher, args, env, data, logger)
-    trained = fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env)
+    trained = fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
     if trained and data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
         evaluate_and_report(distiller.student, args, env, data, os.path.join(run_dir, "final.pth"), row)

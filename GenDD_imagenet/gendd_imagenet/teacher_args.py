@@ -70,7 +70,7 @@ def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: R
     if teacher.fc.weight.is_meta:
         logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
     elif not (args.skip_teacher_eval or args.dry_run):
-        acc = evaluate(teacher, data.val, env.device)
+        acc = evaluate(teacher, data.eval, env.device)
         logger.info(f"teacher {args.arch_t} ({args.path_t}): val top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
 
 

@@ -14,12 +14,12 @@ from torch import nn
 
 from ..distillers import get as get_method
 from ..distillers.gendd import SAMPLERS, GenDD, SamplingSettings
-from ..distillers.gendd_pretrain import student_state_from_pretrain
 from ..distillers.registry import add_method_args
 from ..engine import TrainConfig
 from ..state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
-from .engine import epoch_list, train_config
+from .engine import epoch_list, fit_or_stop, start_run, train_config
 from .guard import UserError
+from .stage1 import start_from_stage1
 
 # named sampling settings; "fast": the cheapest setting within 0.3 points of 100-step ancestral
 # sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode)
@@ -50,7 +50,8 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("sampling")
     d = SamplingSettings()
-    s.add_argument("--num_sampling", type=int, default=d.num_sampling, help="S: draws averaged per image (0: probe only)")
+    s.add_argument("--num_sampling", type=int, default=d.num_sampling,
+                   help="S: draws averaged per image (0: probe only)")
     s.add_argument("--sampler", default=d.sampler, choices=SAMPLERS)
     s.add_argument("--sampling_steps", type=int, default=d.steps, help="K: respaced reverse-diffusion steps")
     s.add_argument("--cfg_scale", type=float, default=d.cfg_scale, help="classifier-free guidance scale")
@@ -121,13 +122,6 @@ def gendd_train_config(args, run_dir: str, epochs: int) -> TrainConfig:
                         warmup_epochs=args.warmup_epochs, min_lr=args.min_lr, headline=headline)
 
 
-def load_pretrained_student(student: nn.Module, path: str) -> None:
-    """Start stage 2 from the stage-1 backbone (its proj is discarded)."""
-    load_state_dict_strict(student, student_state_from_pretrain(path), what=f"stage-1 file {path!r}",
-                           hint="this stage-1 file was written for another student: pass the stage-1 run "
-                                "of this --model_s")
-
-
 def checkpoint_teacher_fc(path: str) -> tuple[int, int]:
     """(num_classes, Dt) of the teacher layer stored in a GenDD checkpoint (ours or the reference's)."""
     sd = strip_prefix(unwrap(read_checkpoint(path)))
@@ -148,3 +142,22 @@ def load_gendd_weights(distiller: GenDD, path: str) -> None:
         return
     from ..reference import load_reference_checkpoint
     load_reference_checkpoint(distiller, obj)
+
+
+def train_gendd(args, env, data, student: nn.Module, run_dir: str, tree, method: str = "gendd") -> GenDD | None:
+    """GenDD stage 2 of a tree (``gendd.cli.tree.Tree``): read and check the teacher and the start
+    weights (--path_pretrain, --resume), then claim ``run_dir`` and train; the trained distiller,
+    or None after a dry run."""
+    teacher = tree.teacher_from_args(args, env, data)
+    stage1 = start_from_stage1(args, student, tree.stage1_run_dir(args), tree.how_to_run_stage1)
+    distiller = build_gendd(args, student, method=method, **tree.teacher_kwargs(teacher))
+    if args.resume:
+        load_gendd_weights(distiller, args.resume)
+    cfg = gendd_train_config(args, run_dir, args.epochs)
+    logger = start_run(args, env, run_dir)
+    tree.report_teacher(teacher, args, env, data, logger)
+    if stage1:
+        logger.info(f"student starts from stage 1: {stage1}")
+    if args.resume:
+        logger.info(f"GenDD weights loaded from {args.resume}")
+    return distiller if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env) else None

@@ -9,9 +9,11 @@ import os
 
 from torch import nn
 
+from ..distillers import build
+from ..distillers.gendd_pretrain import student_state_from_pretrain
 from ..engine import TrainConfig
-from .engine import add_training_args, train_config
-from .gendd import load_pretrained_student
+from ..state_dicts import load_state_dict_strict
+from .engine import add_training_args, fit_or_stop, start_process, start_run, train_config
 from .guard import UserError
 
 
@@ -41,6 +43,13 @@ def stage1_file(args: argparse.Namespace, stage1_run_dir: str, how_to_run_it: st
     return path
 
 
+def load_pretrained_student(student: nn.Module, path: str) -> None:
+    """Start stage 2 from the stage-1 backbone (its proj is discarded)."""
+    load_state_dict_strict(student, student_state_from_pretrain(path), what=f"stage-1 file {path!r}",
+                           hint="this stage-1 file was written for another student: pass the stage-1 run "
+                                "of this --model_s")
+
+
 def start_from_stage1(args: argparse.Namespace, student: nn.Module, stage1_run_dir: str, how_to_run_it: str) -> str:
     """Load the stage-1 student named by --path_pretrain into ``student`` (strictly; its proj is
     discarded) and return the file's path; '' when there is none to load (no --path_pretrain,
@@ -50,3 +59,18 @@ def start_from_stage1(args: argparse.Namespace, student: nn.Module, stage1_run_d
         return ""
     load_pretrained_student(student, path)
     return path
+
+
+def run_stage1(args: argparse.Namespace, tree) -> None:
+    """GenDD stage 1 of a tree (``gendd.cli.tree.Tree``): read and check the data and the teacher,
+    then claim the stage-1 run folder and train (or stop after a dry run)."""
+    env = start_process(args)
+    run_dir = tree.stage1_run_dir(args)
+    data = tree.build_data(args, env)
+    teacher = tree.teacher_from_args(args, env, data)
+    student = tree.build_model(args.model_s, data.num_classes)
+    distiller = build("gendd_pretrain", student, **tree.teacher_kwargs(teacher))
+    cfg = stage1_train_config(args, run_dir)
+    logger = start_run(args, env, run_dir)
+    tree.report_teacher(teacher, args, env, data, logger)
+    fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)

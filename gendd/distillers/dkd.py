@@ -15,13 +15,14 @@ from ..losses import classification_loss, dkd_terms, hard_labels
 from ..losses.inputs import check_temperature
 from .base import Distiller
 from .registry import Flag, register
+from .shared_flags import LOSS_WARMUP, TEMPERATURE
 from .warmup import check_warmup_epochs, warmup_factor
 
 
 @register("dkd", family="baseline", label="DKD", flags=(
     Flag("dkd_alpha", "DKD: weight of TCKD", param="alpha"), Flag("dkd_beta", "DKD: weight of NCKD", param="beta"),
-    Flag("kd_T", "temperature of KD, DKD and IKL's SCE", param="temperature"),
-    Flag("loss_warmup", "DKD/IKL: epochs over which the KD term ramps up", param="warmup_epochs")))
+    TEMPERATURE,
+    LOSS_WARMUP))
 class DKD(Distiller):
     """Losses {"ce": CE, "dkd": min(epoch/warmup, 1)·(α·TCKD + β·NCKD)}; epoch is ``self.epoch``."""
 

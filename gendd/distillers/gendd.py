@@ -144,15 +144,13 @@ class GenDD(Distiller):
     def _fast_diffusion_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The same loss and random draws (dropout mask, t, ε) without the B·N·M × Ds rows: row
         r·B·N + b·N + k takes y = time[t] + table[b·N + k] (kept) or table[B·N + k] (dropped), with
-        table = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
+        table = ``head.condition_table(z)`` = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
         batch, n, head = z.shape[0], self.num_tokens, self.head
         x0 = split_tokens(target.float(), self.token_dim).repeat(self.diffusion_batch_mul, 1)
         rows = torch.arange(x0.shape[0], device=x0.device)
         keep = torch.rand(x0.shape[0], device=x0.device) >= self.cond_drop_prob
         t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
-        pos = head.pos_embed.weight
-        table = torch.cat([(head.cond_embed(z)[:, None, :] + pos[None]).reshape(batch * n, -1),
-                           head.cond_embed.bias + pos])
+        table = head.condition_table(z)
         table_row = torch.where(keep, rows % (batch * n), batch * n + rows % n)
         cond_rows = table.index_select(0, table_row)
 

@@ -24,6 +24,7 @@ from ..losses import classification_loss, hard_labels, sce_loss, weighted_pairwi
 from ..losses.inputs import at_least_float32, check_temperature
 from .base import Distiller
 from .registry import Flag, register
+from .shared_flags import LOSS_WARMUP, TEMPERATURE
 from .warmup import check_warmup_epochs, warmup_factor
 
 ACCUMULATORS = ("prior_sum", "prior_count")
@@ -32,10 +33,10 @@ ACCUMULATORS = ("prior_sum", "prior_count")
 @register("ikl", family="baseline", label="IKL-KD", flags=(
     Flag("ikl_alpha", "IKL: weight of the SCE term", param="alpha"),
     Flag("ikl_beta", "IKL: weight of the wMSE term", param="beta"),
-    Flag("kd_T", "temperature of KD, DKD and IKL's SCE", param="temperature"),
+    TEMPERATURE,
     Flag("ikl_T2", "IKL: temperature of the wMSE weights", param="temperature2"),
     Flag("ikl_gi", "IKL: wMSE weights from the per-class prior (GI)", param="gi"),
-    Flag("loss_warmup", "DKD/IKL: epochs over which the KD term ramps up", param="warmup_epochs")))
+    LOSS_WARMUP))
 class IKL(Distiller):
     """Losses {"ce": CE, "ikl": min(epoch/warmup, 1)·(β·wMSE + α·SCE)}; epoch is ``self.epoch``."""
 

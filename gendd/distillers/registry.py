@@ -46,10 +46,14 @@ class Method:
         return {f.name: _default(self.cls, f.keyword) for f in self.flags}
 
     def settings_type(self) -> type:
-        """A frozen dataclass with one typed field per flag (its default the constructor's)."""
-        fields = [(name, type(default), dataclasses.field(default=default))
-                  for name, default in self.defaults().items()]
-        return dataclasses.make_dataclass(f"{self.cls.__name__}Settings", fields, frozen=True)
+        """A frozen dataclass with one typed field per flag (its default the constructor's), made
+        once per method."""
+        if self.name not in _SETTINGS_TYPES:
+            fields = [(name, type(default), dataclasses.field(default=default))
+                      for name, default in self.defaults().items()]
+            _SETTINGS_TYPES[self.name] = dataclasses.make_dataclass(f"{self.cls.__name__}Settings", fields,
+                                                                    frozen=True)
+        return _SETTINGS_TYPES[self.name]
 
     def settings(self, args: argparse.Namespace):
         """The method's settings read from the parsed command line, once."""
@@ -74,6 +78,7 @@ def _default(cls: type, keyword: str) -> object:
 
 
 _REGISTRY: dict[str, Method] = {}
+_SETTINGS_TYPES: dict[str, type] = {}
 
 
 def register(name: str, *, family: str = "student", label: str = "", flags: Iterable[Flag] = ()) -> Callable:
