@@ -5,6 +5,7 @@ group and seed (``start_process``), claim the run folder (``start_run``), the en
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import zlib
 
 from ..engine import RunLogger, TrainConfig, fit, init_distributed, prepare_run_dir, seed_everything
@@ -13,6 +14,8 @@ from .guard import UserError
 
 
 def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """The engine flags; those of the training loop default to ``TrainConfig``'s values."""
+    d = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     g = p.add_argument_group("engine")
     g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     g.add_argument("--num_workers", type=int, default=8, help="data-loader processes per rank")
@@ -20,16 +23,19 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="base seed, the same on every rank (default: the trial: --trial 3 seeds 3, "
                         "a non-numeric trial a stable hash of it)")
     g.add_argument("--save_dir", default="save", help="root of all run folders")
-    g.add_argument("--eval_every", type=int, default=1, help="evaluate every N epochs (and after the last)")
-    g.add_argument("--save_every_steps", type=int, default=0, help="also checkpoint every N steps (0: per epoch only)")
-    g.add_argument("--keep_last", type=int, default=2, help="checkpoints kept in <run>/checkpoints")
-    g.add_argument("--log_every", type=int, default=50, help="log training losses every N steps")
+    g.add_argument("--eval_every", type=int, default=d["eval_every"],
+                   help="evaluate every N epochs (and after the last)")
+    g.add_argument("--save_every_steps", type=int, default=d["save_every_steps"],
+                   help="also checkpoint every N steps (0: per epoch only)")
+    g.add_argument("--keep_last", type=int, default=d["keep_last"], help="checkpoints kept in <run>/checkpoints")
+    g.add_argument("--log_every", type=int, default=d["log_every"], help="log training losses every N steps")
     g.add_argument("--resume_mode", default="auto", choices=["auto", "resume", "overwrite"],
                    help="a run folder holding another configuration: refuse (auto), continue it (resume) "
                         "or delete it first (overwrite); the same configuration always resumes")
     g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
-    g.add_argument("--max_nonfinite", type=int, default=20, help="stop after this many non-finite losses in a row")
+    g.add_argument("--max_nonfinite", type=int, default=d["max_nonfinite"],
+                   help="stop after this many non-finite losses in a row")
     g.add_argument("--dry_run", action="store_true", help="build every piece from the command line, then stop")
     g.add_argument("--debug", action="store_true", help="print the traceback of an expected failure too")
 
