@@ -23,8 +23,9 @@ import yaml
 from gendd.cli import UserError, main_guard
 from gendd.engine import init_distributed
 from gendd.engine.checkpoint import atomic_write_text
-from gendd.gendd_cli import add_sampling_args, eval_tag
-from gendd_cifar.common import build_data
+from gendd.cli.gendd import add_sampling_args, eval_tag
+from gendd_cifar.data_args import build_data
+from gendd_cifar.evaluation import evaluate_gendd
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
 
@@ -87,7 +88,6 @@ def read_json(path):
 def gendd_test_accuracy(run, cfg, args, env) -> dict:
     """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings;
     the cached result is reused only while it belongs to this very final.pth."""
-    import train_student_gendd as stage2
     final = os.path.join(run, "final.pth")
     cache = os.path.join(run, eval_tag(args) + ".json")
     cached = read_json(cache)
@@ -99,8 +99,8 @@ def gendd_test_accuracy(run, cfg, args, env) -> dict:
         setattr(run_args, key, getattr(args, key))
     run_args.resume, run_args.num_workers = final, args.num_workers
     data = build_data(run_args, env)
-    student = build_model(run_args.model_s, data.sets.num_classes)
-    result = dict(stage2.evaluate_only(run_args, env, data, student, None, run), checkpoint=fingerprint(final))
+    student = build_model(run_args.model_s, data.num_classes)
+    result = dict(evaluate_gendd(run_args, env, data, student, None, run), checkpoint=fingerprint(final))
     if env.is_main:
         atomic_write_text(json.dumps(result, indent=2), cache)
     return result

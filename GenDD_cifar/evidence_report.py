@@ -46,7 +46,8 @@ def collect(args) -> dict:
                                      "seconds": [train_seconds(r) for r in found]}
         gendd = [r for r in runs(args.save_dir, "gendd", regime) if os.path.isfile(os.path.join(r, "summary.json"))]
         stage1 = [r.replace("student_gendd", "student_pretrain") for r in gendd]
-        epochs = [load(os.path.join(a, "summary.json"))["last_epoch"] + load(os.path.join(b, "summary.json"))["last_epoch"]
+        epochs = [load(os.path.join(a, "summary.json"))["last_epoch"]
+                  + load(os.path.join(b, "summary.json"))["last_epoch"]
                   for a, b in zip(stage1, gendd)]
         seconds = [train_seconds(a) + train_seconds(b) for a, b in zip(stage1, gendd)]
         last = [load(os.path.join(r, "summary.json"))["last"] for r in gendd]
@@ -68,7 +69,8 @@ def collect(args) -> dict:
 
 def markdown(table: dict, args) -> str:
     names = list(dict.fromkeys(name for name, _ in table))
-    head = ["| method | full training set: top-1 (%) | epochs | s / run | limited data: top-1 (%) | epochs | s / run | seeds (full / limited) |",
+    head = ["| method | full training set: top-1 (%) | epochs | s / run | limited data: top-1 (%) | epochs | s / run "
+            "| seeds (full / limited) |",
             "|---|---|---|---|---|---|---|---|"]
     lines = []
     for name in names:

@@ -3,14 +3,11 @@
 logits = teacher_fc(proj(f_s)), cross-entropy; AdamW lr 3e-3, wd 5e-2, cosine, no
 warm-up, 50 epochs (docs/method.md §3–4). Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
-import os
-
-from gendd.cli import fit_or_stop, main_guard, run_name, start_process, start_run
-from gendd.distillers import build as build_distiller
-from gendd.pretrain_cli import add_stage1_args, stage1_train_config
-from gendd_cifar.common import add_teacher_args, base_parser, build_data, report_teacher, teacher_from_args
-from gendd_cifar.models import build_model
-from gendd_cifar.teachers import infer_arch
+from gendd.cli import main_guard
+from gendd.cli.stage1 import add_stage1_args, run_stage1
+from gendd_cifar.data_args import base_parser
+from gendd_cifar.teacher_args import add_teacher_args
+from gendd_cifar.tree import TREE
 
 
 def parse():
@@ -20,25 +17,5 @@ def parse():
     return p.parse_args()
 
 
-def stage1_run_dir(args) -> str:
-    t_name = args.arch_t or infer_arch(args.path_t) or "teacher"
-    return os.path.join(args.save_dir, "student_pretrain",
-                        run_name(f"S-{args.model_s}", f"T-{t_name}", args.dataset, "trial", args.trial))
-
-
-def main():
-    args = parse()
-    env = start_process(args)
-    run_dir = stage1_run_dir(args)
-    data = build_data(args, env)
-    teacher, arch_t = teacher_from_args(args, env, data.sets.num_classes)
-    student = build_model(args.model_s, data.sets.num_classes)
-    distiller = build_distiller("gendd_pretrain", student, teacher)
-    cfg = stage1_train_config(args, run_dir)
-    logger = start_run(args, env, run_dir)
-    report_teacher(teacher, arch_t, args, env, data, logger)
-    fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
-
-
 if __name__ == "__main__":
-    main_guard(main)
+    main_guard(lambda: run_stage1(parse(), TREE))

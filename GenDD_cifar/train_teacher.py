@@ -6,11 +6,12 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import (add_training_args, epoch_list, fit_or_stop, main_guard, run_name, start_process, start_run,
-                       train_config)
+from gendd.cli import add_training_args, epoch_list, fit_or_stop, main_guard, start_process, start_run, train_config
 from gendd.distillers import build as build_distiller
-from gendd_cifar.common import base_parser, build_data, final_test
+from gendd_cifar.data_args import base_parser, build_data
+from gendd_cifar.evaluation import final_test
 from gendd_cifar.models import build_model
+from gendd_cifar.run_dirs import teacher_run_dir
 from gendd_cifar.teachers import save_model
 
 
@@ -26,9 +27,9 @@ def parse():
 def main():
     args = parse()
     env = start_process(args)
-    run_dir = os.path.join(args.save_dir, "models", run_name(args.model, args.dataset, "trial", args.trial))
+    run_dir = teacher_run_dir(args)
     data = build_data(args, env)
-    model = build_model(args.model, data.sets.num_classes)
+    model = build_model(args.model, data.num_classes)
     distiller = build_distiller("vanilla", model)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",

@@ -5,8 +5,9 @@ overall and on many- (>100 training images), medium- (20-100) and few-shot (<20)
 ``--evaluate``: the same report for the run's final.pth or --resume.
 """
 from gendd.cli import main_guard
-from gendd_imagenet.common import add_teacher_args, base_parser
+from gendd_imagenet.data_args import base_parser
 from gendd_imagenet.gendd_script import add_imagenet_gendd_args, run_gendd
+from gendd_imagenet.teacher_args import add_teacher_args
 
 
 def parse():

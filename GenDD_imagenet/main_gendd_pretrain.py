@@ -4,12 +4,11 @@ logits = teacher_fc(proj(f_s)), cross-entropy (soft-target CE under --recipe A1/
 AdamW lr 2e-3, cosine, no warm-up, 20 epochs, RandomResizedCrop(0.08-1) (docs/method.md §3-4).
 Its ``final.pth`` is stage 2's ``--path_pretrain``.
 """
-from gendd.cli import fit_or_stop, main_guard, start_process, start_run
-from gendd.distillers import build as build_distiller
-from gendd.pretrain_cli import add_stage1_args, stage1_train_config
-from gendd_imagenet.common import (add_teacher_args, base_parser, build_data, report_teacher, stage1_run_dir,
-                                   teacher_from_args, teacher_kwargs)
-from gendd_imagenet.models import build_model
+from gendd.cli import main_guard
+from gendd.cli.stage1 import add_stage1_args, run_stage1
+from gendd_imagenet.data_args import base_parser
+from gendd_imagenet.teacher_args import add_teacher_args
+from gendd_imagenet.tree import TREE
 
 
 def parse():
@@ -19,19 +18,5 @@ def parse():
     return p.parse_args()
 
 
-def main():
-    args = parse()
-    env = start_process(args)
-    run_dir = stage1_run_dir(args)
-    data = build_data(args, env)
-    teacher = teacher_from_args(args, env, data)
-    student = build_model(args.model_s, data.num_classes)
-    distiller = build_distiller("gendd_pretrain", student, **teacher_kwargs(teacher))
-    cfg = stage1_train_config(args, run_dir)
-    logger = start_run(args, env, run_dir)
-    report_teacher(teacher, args, env, data, logger)
-    fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env)
-
-
 if __name__ == "__main__":
-    main_guard(main)
+    main_guard(lambda: run_stage1(parse(), TREE))

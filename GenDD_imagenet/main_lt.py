@@ -2,12 +2,11 @@
 SGD lr 0.1, wd 5e-4, batch 256, 100 epochs, warm-up 10 then cosine (docs/method.md §4). Reports top-1
 overall and per shot group. Its run's ``final.pth`` is the GenDD students' ``--path_t``.
 """
-import os
-
-from gendd.cli import main_guard, run_name
+from gendd.cli import main_guard
 from gendd.distillers import build as build_distiller
-from gendd_imagenet.common import base_parser
+from gendd_imagenet.data_args import base_parser
 from gendd_imagenet.logit_script import add_sgd_args, run_logits
+from gendd_imagenet.run_dirs import teacher_run_dir
 
 
 def parse():
@@ -20,8 +19,7 @@ def parse():
 
 def main():
     args = parse()
-    run_dir = os.path.join(args.save_dir, "lt_teacher", run_name(args.model_s, "imagenet_lt", "trial", args.trial))
-    run_logits(args, run_dir, {"method": "cross-entropy", "teacher": "-"},
+    run_logits(args, teacher_run_dir(args), {"method": "cross-entropy", "teacher": "-"},
                lambda student, teacher: build_distiller("vanilla", student), with_teacher=False)
 
 

@@ -6,8 +6,9 @@ generate the teacher's feature, contracted toward the class centre (λ = --smoot
 this project or of the reference implementation). docs/method.md §3-4.
 """
 from gendd.cli import main_guard
-from gendd_imagenet.common import add_teacher_args, base_parser
+from gendd_imagenet.data_args import base_parser
 from gendd_imagenet.gendd_script import add_imagenet_gendd_args, run_gendd
+from gendd_imagenet.teacher_args import add_teacher_args
 
 
 def parse():

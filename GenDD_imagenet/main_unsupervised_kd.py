@@ -7,8 +7,10 @@ reference (the features learn to fit the teacher's logits through it); ``--train
 """
 from gendd.cli import main_guard
 from gendd.distillers import build as build_distiller
-from gendd_imagenet.common import add_teacher_args, base_parser, run_dir_of
+from gendd_imagenet.data_args import base_parser
 from gendd_imagenet.logit_script import add_sgd_args, run_logits
+from gendd_imagenet.run_dirs import run_dir_of
+from gendd_imagenet.teacher_args import add_teacher_args
 
 
 def parse():

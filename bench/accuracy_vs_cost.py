@@ -8,7 +8,8 @@ subset of the test set (fast path, sampling noise from one fixed generator per s
 images/s (student forward + sampling + teacher classifier) from interleaved timed calls on
 ``--reference_images`` images; the probe is the zero-sampling option. The reference setting
 (ancestral, 100 steps, 5 draws) is also timed in the reference mode (``fast=False``, the code
-before the fast path): every speed-up is over that figure, measured in the same run. Writes a Markdown table and a JSON file naming the cheapest setting within ``--tolerance``
+before the fast path): every speed-up is over that figure, measured in the same run. Writes a Markdown
+table and a JSON file naming the cheapest setting within ``--tolerance``
 points of the reference setting's accuracy.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "GenDD_cifar"), str(ROOT / "bench")]
 from gendd.distillers.gendd import GenDD, SamplingSettings  # noqa: E402
-from gendd.gendd_cli import build_gendd, checkpoint_teacher_fc, load_gendd_weights  # noqa: E402
+from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights  # noqa: E402
 from gendd_cifar.data import build_datasets, stratified_split, targets_of  # noqa: E402
 from gendd_cifar.models import build_model  # noqa: E402
 from timing import interleaved_seconds, median  # noqa: E402
@@ -130,7 +131,8 @@ def measure(distiller, images, labels, args) -> list[dict]:
 
 
 def summarise(rows: list[dict], tolerance: float) -> dict:
-    ref_acc = next(r for r in rows if (r["sampler"], r["steps"], r["num_sampling"]) == REFERENCE and r["mode"] == "fast")
+    ref_acc = next(r for r in rows
+                   if (r["sampler"], r["steps"], r["num_sampling"]) == REFERENCE and r["mode"] == "fast")
     ref_cost = next(r for r in rows if r["mode"] == "reference")
     sampled = [r for r in rows if r["mode"] == "fast" and r["num_sampling"] > 0]
     within = [r for r in sampled if r["top1"] >= ref_acc["top1"] - tolerance]
@@ -172,7 +174,8 @@ def main(argv=None):
     summary = summarise(rows, args.tolerance)
     meta = {"run": args.run, "pair": f"{getattr(cfg, 'path_t', '')} -> {cfg.model_s}", "width": cfg.width,
             "dataset": cfg.dataset, "images": len(images), "cfg_scale": args.cfg_scale,
-            "device": f"cpu ({torch.get_num_threads()} threads)", "load_average": [round(x, 2) for x in os.getloadavg()],
+            "device": f"cpu ({torch.get_num_threads()} threads)",
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "repeats": args.repeats, "timed_images": min(args.reference_images, len(images))}
     Path(args.out + ".json").write_text(json.dumps({"meta": meta, "rows": rows, "summary": summary}, indent=1))
     Path(args.out + ".md").write_text(markdown(rows, summary, meta))

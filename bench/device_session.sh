@@ -3,7 +3,7 @@
 #   1. device.txt        nvidia-smi and torch's view of the machine;
 #   2. capture_step.md   eager against captured (--cuda_graph) steps, GenDD and KD, batch 64 and 512:
 #                        wall ms/step, GPU kernel ms/step, GPU busy, images/s, and the loss gap;
-#   3. tests.txt         tests/test_speed_capture.py (its CUDA graph test runs here);
+#   3. tests.txt         tests/unit/test_speed_capture.py (its CUDA graph test runs here);
 #   4. recipe.md         one measured epoch of each stage of GenDD_cifar/sh/train_res32x4_res8x4_gendd.sh
 #                        with --gpu_data --cuda_graph --amp on a synthetic CIFAR-100 (50000 images) and a
 #                        random resnet32x4 teacher, and the whole recipe's time extrapolated from it
@@ -44,7 +44,7 @@ timeout "${LIMITS[0]}" "$PYTHON" bench/capture_step.py "${STEP_ARGS[@]}" --out "
 note "capture_step: ${SECONDS}s"
 
 SECONDS=0
-OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" timeout "${LIMITS[1]}" "$PYTHON" -m pytest tests/test_speed_capture.py -q -rs > "$OUT/tests.txt" 2>&1 \
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" timeout "${LIMITS[1]}" "$PYTHON" -m pytest tests/unit/test_speed_capture.py -q -rs > "$OUT/tests.txt" 2>&1 \
   || { note "tests failed (exit $?), see tests.txt"; status=1; }
 note "tests: ${SECONDS}s"
 

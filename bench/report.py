@@ -31,7 +31,8 @@ def evaluation_table(records: list[dict]) -> list[str]:
     evals = [r for r in records if r["kind"] == "eval"]
     reference = next((r for r in evals if r["mode"] == "reference" and r["setting"]["num_sampling"] == 5
                       and r["setting"]["steps"] == 100 and r["setting"]["sampler"] == "ancestral"), None)
-    lines = ["| sampler | steps | guidance | num_sampling | mode | images/s | peak MB | speed-up vs reference setting |",
+    lines = ["| sampler | steps | guidance | num_sampling | mode | images/s | peak MB "
+             "| speed-up vs reference setting |",
              "|---|---|---|---|---|---|---|---|"]
     for r in evals:
         s = r["setting"]

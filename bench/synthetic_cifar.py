@@ -1,4 +1,4 @@
-"""A synthetic CIFAR-100 in torchvision's pickle format (random images, as tests/fake_cifar.py
+"""A synthetic CIFAR-100 in torchvision's pickle format (random images, as tests/helpers/fake_cifar.py
 writes them) and a teacher file with random weights, for timing the CIFAR recipe where the real
 data and teachers are absent (a device session).
 

@@ -8,8 +8,9 @@ feature (all zeros = unconditional), token_index k (rows,). Output (rows, 128) =
     block:  (shift, scale, gate) = Linear(W→3W)(SiLU(y)); x ← x + gate·MLP(LN(x)·(1+scale)+shift)
     final:  (shift, scale) = Linear(W→2W)(SiLU(y)); out = Linear(W→128)(LN₀(x)·(1+scale)+shift)
 
-``conditioning(t, cond, token_index)`` returns y and ``forward_with_y(x, y)`` runs the rest, so
-a sampler can reuse ``embed_condition`` over the steps. Module names follow the reference
+``conditioning(t, cond, token_index)`` returns y and ``forward_with_y(x, y)`` runs the rest;
+``condition_table(z)`` holds the batch's distinct condition embeddings once, for the fast
+training loss and for sampling alike. Module names follow the reference
 checkpoints (prefix ``diffloss.net.``).
 
 Two paths with the same math: ``fast=False`` (the reference mode) runs every module as
@@ -127,6 +128,14 @@ class Denoiser(nn.Module):
         """cond_embed(z) + pos_embed(k): the part of y that does not change over sampling steps."""
         return self.cond_embed(cond) + self.pos_embed(token_index)
 
+    def condition_table(self, z: torch.Tensor) -> torch.Tensor:
+        """The B·N + N distinct condition embeddings of a batch z (B, Ds), for training and
+        sampling alike: row b·N + k = cond_embed(z_b) + pos_embed(k); row B·N + k = cond_embed(0) +
+        pos_embed(k) = cond_embed.bias + pos_embed(k), token k with its condition dropped."""
+        pos = self.pos_embed.weight
+        kept = (self.cond_embed(z)[:, None, :] + pos[None]).reshape(-1, pos.shape[1])
+        return torch.cat([kept, self.cond_embed.bias + pos])
+
     def conditioning(self, t: torch.Tensor, cond: torch.Tensor, token_index: torch.Tensor) -> torch.Tensor:
         """y = time(t) + cond_embed(z) + pos_embed(k), shape (rows, W)."""
         return self.embed_time(t) + self.embed_condition(cond, token_index)
@@ -206,8 +215,8 @@ class GuidedHead:
     """The classifier-free-guided model (x, t) ↦ [ε̂_u + s(ε̂_c − ε̂_u), v_c] for the samplers, over
     rows s·B·N + b·N + k (draw s, sample b, token k), computed without repeating work:
 
-    * y_c = cond_embed(z_b) + pos_embed(k) is embedded once per sampling loop (B·N rows) and
-      y_u = cond_embed(0) + pos_embed(k) = bias + pos_embed(k) (N rows);
+    * y_c = cond_embed(z_b) + pos_embed(k) (B·N rows) and y_u = cond_embed(0) + pos_embed(k)
+      (N rows) are ``Denoiser.condition_table(z)``, embedded once per sampling loop;
     * time(t) once per step (every row of a sampler step shares t);
     * the adaLN modulations once per distinct y: the conditional half runs x as (S, B·N, ·)
       against y_c (B·N, W), the unconditional half as (S·B, N, ·) against y_u (N, W).
@@ -220,9 +229,8 @@ class GuidedHead:
         self.head, self.draws, self.scale = head, draws, scale
         self.network = network or head.forward_with_y
         self.batch, self.tokens = z.shape[0], head.num_tokens
-        index = torch.arange(self.tokens, device=z.device)
-        self.y_cond = head.embed_condition(z.repeat_interleave(self.tokens, dim=0), index.repeat(self.batch))
-        self.y_uncond = head.cond_embed.bias + head.pos_embed(index)
+        table = head.condition_table(z)
+        self.y_cond, self.y_uncond = table[:-self.tokens], table[-self.tokens:]
 
     def __call__(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         time = self.head.embed_time(t[:1])

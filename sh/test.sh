@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the set-up when needed, then the whole test suite on CPU.
-# Extra arguments go to pytest, e.g. `bash sh/test.sh -k diffusion -x`.
+# Runs the set-up when needed, then ruff (the configuration in pyproject.toml), then the whole
+# test suite on CPU. Extra arguments go to pytest, e.g. `bash sh/test.sh -k diffusion -x`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/sh/setup.sh"
 cd "$ROOT"
+"$ROOT/.venv/bin/python" -m ruff check .
 exec "$ROOT/.venv/bin/python" -m pytest "$@"

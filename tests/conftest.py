@@ -1,5 +1,9 @@
-"""Shared test set-up: CPU only, deterministic, small thread pools, and the repository's
-trees importable."""
+"""Shared test set-up: CPU only, deterministic, small thread pools, the repository's trees and
+the shared test helpers (``tests/helpers``, imported as ``helpers.<module>``) importable.
+
+Tests are grouped by what they cover: ``unit/`` (one module or piece at a time), ``faults/``
+(bad input, kills, pre-emption, non-finite losses, distributed failures), ``launchers/`` (the
+shell launchers of both trees) and ``commands/`` (the README's real-data and benchmark commands)."""
 import os
 import pathlib
 import sys
@@ -8,7 +12,7 @@ import pytest
 import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-for tree in (ROOT, ROOT / "GenDD_cifar", ROOT / "GenDD_imagenet"):
+for tree in (ROOT, ROOT / "GenDD_cifar", ROOT / "GenDD_imagenet", ROOT / "tests"):
     if str(tree) not in sys.path:
         sys.path.insert(0, str(tree))
 
@@ -19,30 +23,3 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 def _seed():
     torch.manual_seed(0)
     yield
-
-
-REFERENCE_KEYS = ROOT / "tests" / "data" / "reference_keys"
-
-
-def read_key_layout(path: pathlib.Path) -> dict[str, tuple[tuple[int, ...], str]]:
-    """Parse a reference_keys file: `key<TAB>(shape)<TAB>dtype` lines, '#' comments."""
-    layout = {}
-    for line in path.read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        key, shape, dtype = line.split("\t")
-        dims = tuple(int(d) for d in shape.strip("()").split(",") if d.strip())
-        layout[key] = (dims, dtype)
-    return layout
-
-
-def synthesize_state_dict(layout: dict[str, tuple[tuple[int, ...], str]], seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random tensors in a reference layout (what a real file in that layout holds)."""
-    gen = torch.Generator().manual_seed(seed)
-    sd = {}
-    for key, (shape, dtype) in layout.items():
-        if dtype == "int64":
-            sd[key] = torch.randint(0, 2, shape, generator=gen, dtype=torch.int64)
-        else:
-            sd[key] = torch.randn(shape, generator=gen, dtype=getattr(torch, dtype))
-    return sd

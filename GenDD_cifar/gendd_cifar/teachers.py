@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from gendd.engine.checkpoint import atomic_save
 from gendd.state_dicts import (StateDictMismatch, describe_mismatch, find_fitting, load_state_dict_strict,
                                mismatch_report, read_checkpoint, rename_keys, strip_prefix, unwrap)
 
@@ -109,7 +110,7 @@ def load_teacher(path: str | os.PathLike, arch: str | None = None, num_classes: 
 
 def save_model(model: nn.Module, path: str | os.PathLike, arch: str, extra: Mapping | None = None) -> None:
     """Write ``model`` as a public-layout teacher file: ``{"model": state_dict, **extra}`` with
-    the final layer under its public name, tensors on CPU, written atomically (temp + rename).
+    the final layer under its public name, tensors on CPU, written atomically (``gendd.engine.atomic_save``).
 
     The state_dict must fit ``arch`` exactly (DDP ``module.`` and ``torch.compile``
     ``_orig_mod.`` prefixes are removed first)."""
@@ -121,8 +122,4 @@ def save_model(model: nn.Module, path: str | os.PathLike, arch: str, extra: Mapp
                                                   "pass the architecture the model was built as"))
     payload = dict(extra or {})
     payload["model"] = {k: v.detach().cpu() for k, v in to_public_names(sd, arch).items()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    atomic_save(payload, os.fspath(path))

@@ -3,7 +3,7 @@
 # with NUM_SAMPLING draws per image (sampled and probe accuracy), baselines at their last epoch.
 # Overrides: SAVE_DIR DATASET NUM_SAMPLING SAMPLER STEPS CFG OUT (the table; default
 # results/<dataset>.md), plus launch.sh's GPUS ... EXTRA_ARGS.
-# PRESET=fast: the named cheap sampling setting (gendd/gendd_cli.py SAMPLING_PRESETS, measured in
+# PRESET=fast: the named cheap sampling setting (gendd/cli/gendd.py SAMPLING_PRESETS, measured in
 # bench/accuracy_vs_cost.md); it replaces SAMPLER, STEPS and NUM_SAMPLING.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -6,6 +6,7 @@ ImageNet-LT the report adds, per read-out, the overall / many / medium / few-sho
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 
@@ -13,17 +14,22 @@ import yaml
 from torch import nn
 
 from gendd.cli import UserError
+from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
-from gendd.gendd_cli import build_gendd, checkpoint_teacher_fc, load_gendd_weights
 from gendd.state_dicts import load_state_dict_strict, read_checkpoint
 
 from . import results_table
-from .common import Data
+from .data_args import Data
 from .data import shot_accuracies
 from .teachers import teacher_state_dict
 
 SETTINGS = {"imagenet": "ImageNet", "cc3m": "CC3M (unsupervised)", "lt": "ImageNet-LT"}
+
+
+def add_results_table_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results_table", default="", help="with --evaluate: add or refresh this run's row in this "
+                   "Markdown table (e.g. results/imagenet.md)")
 
 
 def setting_of(args) -> str:
@@ -43,14 +49,13 @@ def checkpoint_to_evaluate(args, run_dir: str) -> str:
     return path
 
 
-def load_gendd_for_eval(args, student: nn.Module, path: str, num_classes: int,
-                        cls: type[GenDD] = GenDD) -> GenDD:
-    """GenDD (or ``cls``) with the weights of ``path``; the teacher layer comes from the file."""
+def load_gendd_for_eval(args, student: nn.Module, path: str, num_classes: int, method: str = "gendd") -> GenDD:
+    """The registered GenDD ``method`` with the weights of ``path``; the teacher layer comes from the file."""
     classes, dim = checkpoint_teacher_fc(path)
     if classes != num_classes:
         raise UserError(f"{path!r} classifies {classes} classes but the evaluation data has {num_classes}: "
                         f"evaluate it on the data it was trained for")
-    distiller = build_gendd(args, student, None, (classes, dim), cls=cls)
+    distiller = build_gendd(args, student, None, (classes, dim), method=method)
     load_gendd_weights(distiller, path)
     return distiller
 
@@ -78,7 +83,7 @@ def evaluate_and_report(model: nn.Module, args, env: DistEnv, data: Data, path: 
     """Evaluate ``model`` on the validation data; the main rank writes ``<tag>.json`` beside
     ``path``, prints it and refreshes the results-table row."""
     lt = data.train_counts is not None
-    results = evaluate(model.to(env.device), data.val, env.device, data.num_classes if lt else None)
+    results = evaluate(model.to(env.device), data.eval, env.device, data.num_classes if lt else None)
     if lt:
         results["shots"] = {name or "logits": shot_accuracies(*counts, data.train_counts)
                             for name, counts in results.pop("per_class").items()}

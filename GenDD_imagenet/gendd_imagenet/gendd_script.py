@@ -9,32 +9,32 @@ from __future__ import annotations
 
 import os
 
-from gendd.cli import add_training_args, fit_or_stop, start_process, start_run
-from gendd.distillers.gendd import GenDD
-from gendd.gendd_cli import add_gendd_args, build_gendd, eval_tag, gendd_train_config, load_gendd_weights
-from gendd.pretrain_cli import start_from_stage1
+from gendd.cli import add_training_args, start_process
+from gendd.cli.gendd import add_gendd_args, eval_tag, train_gendd
 
-from .common import (Data, add_results_table_arg, build_data, report_teacher, run_dir_of, stage1_run_dir,
-                     teacher_from_args, teacher_kwargs)
-from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval, setting_of
+from . import label_free  # noqa: F401  (registers "gendd_label_free")
+from .data_args import build_data
+from .evaluation import (add_results_table_arg, checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval,
+                         setting_of)
 from .models import build_model
+from .run_dirs import run_dir_of
+from .tree import TREE
 
-RUN_STAGE1 = "run main_gendd_pretrain.py with the same --model_s/--arch_t/--recipe/--trial/--save_dir"
 
-
-def add_imagenet_gendd_args(p) -> None:
+def add_imagenet_gendd_args(p, method: str = "gendd") -> None:
+    """The GenDD flags of the registered ``method`` with the ImageNet defaults."""
     p.add_argument("--model_s", default="resnet18")
     add_training_args(p, epochs=100, learning_rate=2e-3, weight_decay=2e-2)
-    add_gendd_args(p)
+    add_gendd_args(p, method)
     add_results_table_arg(p)
     p.add_argument("--no_cos", dest="cos", action="store_false", help="step decay at --lr_decay_epochs, not cosine")
     p.set_defaults(cos=True, warmup_epochs=10, min_lr=1e-6, beta2_min=0.96, diffusion_batch_mul=10, crop_scale=0.6,
                    sampling_steps=64, lr_decay_epochs="30,60,90")
 
 
-def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
-    """Train GenDD (``cls``) into <save_dir>/<kind>/<run>, or with --evaluate evaluate that run's
-    final.pth (or --resume)."""
+def run_gendd(args, kind: str, method: str = "gendd") -> dict | None:
+    """Train the registered GenDD ``method`` into <save_dir>/<kind>/<run>, or with --evaluate
+    evaluate that run's final.pth (or --resume)."""
     env = start_process(args)
     run_dir = run_dir_of(args, kind)
     data = build_data(args, env, train=not args.evaluate)
@@ -43,27 +43,9 @@ def run_gendd(args, kind: str, cls: type[GenDD] = GenDD) -> dict | None:
            "sampling": f"{args.num_sampling}x{args.sampling_steps}"}
     if args.evaluate:
         path = checkpoint_to_evaluate(args, run_dir)
-        model = load_gendd_for_eval(args, student, path, data.num_classes, cls)
+        model = load_gendd_for_eval(args, student, path, data.num_classes, method)
         return evaluate_and_report(model, args, env, data, path, row, eval_tag(args))
-    distiller = train_gendd(args, env, data, student, run_dir, cls)
+    distiller = train_gendd(args, env, data, student, run_dir, TREE, method)
     if distiller is not None and data.train_counts is not None:  # ImageNet-LT: shot groups of the final model
         evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, eval_tag(args))
     return None
-
-
-def train_gendd(args, env, data: Data, student, run_dir: str, cls: type[GenDD]) -> GenDD | None:
-    """Read and check the teacher and the start weights, then claim ``run_dir`` and train;
-    the trained distiller, or None after a dry run."""
-    teacher = teacher_from_args(args, env, data)
-    stage1 = start_from_stage1(args, student, stage1_run_dir(args), RUN_STAGE1)
-    distiller = build_gendd(args, student, cls=cls, **teacher_kwargs(teacher))
-    if args.resume:
-        load_gendd_weights(distiller, args.resume)
-    cfg = gendd_train_config(args, run_dir, args.epochs)
-    logger = start_run(args, env, run_dir)
-    report_teacher(teacher, args, env, data, logger)
-    if stage1:
-        logger.info(f"student starts from stage 1: {stage1}")
-    if args.resume:
-        logger.info(f"GenDD weights loaded from {args.resume}")
-    return distiller if fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env) else None

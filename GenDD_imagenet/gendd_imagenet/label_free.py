@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import torch
 
-from gendd.distillers.gendd import GenDD
+from gendd.distillers import register
+from gendd.distillers.gendd import FLAGS, GenDD
 
 
+@register("gendd_label_free", family="gendd", label="GenDD (label-free)", flags=FLAGS)
 class LabelFreeGenDD(GenDD):
-    def __init__(self, student, teacher=None, **kwargs):
-        super().__init__(student, teacher, **kwargs)
+    """GenDD's flags, with λ (``smooth``) 0 by default: nothing else is allowed."""
+
+    def __init__(self, student, teacher=None, *, smooth: float = 0.0, **kwargs):
+        super().__init__(student, teacher, smooth=smooth, **kwargs)
         if self.smooth != 0:
             raise ValueError(f"label-free GenDD has no class centres to contract toward: use --smooth 0, "
                              f"got {self.smooth}")

@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from gendd.cli import UserError, add_training_args, epoch_list, fit_or_stop, start_process, start_run, train_config
 
-from .common import Data, add_results_table_arg, build_data, report_teacher, teacher_from_args
-from .evaluation import checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval, setting_of
+from .data_args import Data, build_data
+from .evaluation import (add_results_table_arg, checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval,
+                         setting_of)
 from .models import build_model
+from .teacher_args import report_teacher, teacher_from_args
 
 
 def add_sgd_args(p, lr: float, weight_decay: float, epochs: int = 100) -> None:
@@ -55,6 +57,6 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
     logger = start_run(args, env, run_dir)
     if teacher is not None:
         report_teacher(teacher, args, env, data, logger)
-    trained = fit_or_stop(args, logger, distiller, data.source, data.val, cfg, env)
+    trained = fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
     if trained and data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
         evaluate_and_report(distiller.student, args, env, data, os.path.join(run_dir, "final.pth"), row)

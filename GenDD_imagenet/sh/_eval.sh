@@ -6,7 +6,7 @@
 # (the run folders, default save), CKPT (a checkpoint to evaluate instead of the run's final.pth, e.g. one
 # of the reference implementation), TRIAL, IMAGE_SIZE, RESULTS_TABLE (default results/imagenet.md),
 # GENDD_ARGS (GenDD runs: the head flags the run was trained with, when not the default).
-# PRESET=fast (GenDD runs): the named cheap sampling setting (gendd/gendd_cli.py SAMPLING_PRESETS);
+# PRESET=fast (GenDD runs): the named cheap sampling setting (gendd/cli/gendd.py SAMPLING_PRESETS);
 # it replaces the launcher's sampler, steps and number of draws.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

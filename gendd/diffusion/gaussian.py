@@ -144,7 +144,8 @@ class GaussianDiffusion:
 
     # ---- respacing -------------------------------------------------------------------
     def respace(self, num_steps: int) -> "GaussianDiffusion":
-        """The diffusion over the ``num_steps`` kept timesteps k_i: β'_i = 1 − ᾱ_{k_i}/ᾱ_{k_{i−1}}, β'_0 = 1 − ᾱ_{k_0}."""
+        """The diffusion over the ``num_steps`` kept timesteps k_i: β'_i = 1 − ᾱ_{k_i}/ᾱ_{k_{i−1}},
+        β'_0 = 1 − ᾱ_{k_0}."""
         kept = respace_timesteps(self.num_timesteps, num_steps)
         kept_alpha_bar = self.alphas_cumprod[kept]
         previous = np.append(1.0, kept_alpha_bar[:-1])

@@ -14,11 +14,15 @@ from torch import nn
 from ..losses import classification_loss, dkd_terms, hard_labels
 from ..losses.inputs import check_temperature
 from .base import Distiller
-from .registry import register
+from .registry import Flag, register
+from .shared_flags import LOSS_WARMUP, TEMPERATURE
 from .warmup import check_warmup_epochs, warmup_factor
 
 
-@register("dkd")
+@register("dkd", family="baseline", label="DKD", flags=(
+    Flag("dkd_alpha", "DKD: weight of TCKD", param="alpha"), Flag("dkd_beta", "DKD: weight of NCKD", param="beta"),
+    TEMPERATURE,
+    LOSS_WARMUP))
 class DKD(Distiller):
     """Losses {"ce": CE, "dkd": min(epoch/warmup, 1)·(α·TCKD + β·NCKD)}; epoch is ``self.epoch``."""
 
@@ -29,7 +33,7 @@ class DKD(Distiller):
         alpha: float = 1.0,
         beta: float = 8.0,
         temperature: float = 4.0,
-        warmup_epochs: float = 20,
+        warmup_epochs: float = 20.0,
     ):
         super().__init__(student, teacher)
         check_temperature(temperature)

@@ -32,7 +32,7 @@ from ..diffusion import ancestral_sample, classifier_free_guidance, cosine_diffu
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
-from .registry import register
+from .registry import Flag, register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
 SAMPLERS = ("ancestral", "ddim")
@@ -57,10 +57,23 @@ class SamplingSettings:
             raise ValueError(f"sampling steps must be in 1..{num_timesteps}, got {self.steps}")
 
 
-@register("gendd")
+FLAGS = (
+    Flag("smooth", "λ: contraction of the target toward the class centre"),
+    Flag("diffusion_batch_mul", "M: repeats of every token per step"),
+    Flag("token_dim", "numbers per token (teacher dim must divide by it)"),
+    Flag("cond_drop_prob", "condition dropout for classifier-free guidance"),
+    Flag("beta", "feature mixup Beta(β, β); 0 disables it", param="mixup_beta"),
+    Flag("width", "diffusion head width"),
+    Flag("depth", "diffusion head residual blocks"),
+    Flag("compile", "torch.compile the student backbone and the diffusion head"),
+    Flag("grad_checkpoint", "recompute the diffusion head's blocks in backward (less memory, ~1/3 more head compute)"),
+)
+
+
+@register("gendd", family="gendd", label="GenDD", flags=FLAGS)
 class GenDD(Distiller):
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
-                 teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.0, token_dim: int = 64,
+                 teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.9, token_dim: int = 64,
                  diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,
                  width: int = 1024, depth: int = 3, num_timesteps: int = 1000,
                  sampling: SamplingSettings | None = None, fast: bool = True, compile: bool = False,
@@ -132,15 +145,13 @@ class GenDD(Distiller):
     def _fast_diffusion_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The same loss and random draws (dropout mask, t, ε) without the B·N·M × Ds rows: row
         r·B·N + b·N + k takes y = time[t] + table[b·N + k] (kept) or table[B·N + k] (dropped), with
-        table = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
+        table = ``head.condition_table(z)`` = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
         batch, n, head = z.shape[0], self.num_tokens, self.head
         x0 = split_tokens(target.float(), self.token_dim).repeat(self.diffusion_batch_mul, 1)
         rows = torch.arange(x0.shape[0], device=x0.device)
         keep = torch.rand(x0.shape[0], device=x0.device) >= self.cond_drop_prob
         t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
-        pos = head.pos_embed.weight
-        table = torch.cat([(head.cond_embed(z)[:, None, :] + pos[None]).reshape(batch * n, -1),
-                           head.cond_embed.bias + pos])
+        table = head.condition_table(z)
         table_row = torch.where(keep, rows % (batch * n), batch * n + rows % n)
         cond_rows = table.index_select(0, table_row)
 

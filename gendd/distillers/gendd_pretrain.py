@@ -18,7 +18,7 @@ from .registry import register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
 
-@register("gendd_pretrain")
+@register("gendd_pretrain", family="stage1", label="GenDD stage 1")
 class GenDDPretrain(Distiller):
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
                  teacher_fc: nn.Linear | tuple[int, int] | None = None):

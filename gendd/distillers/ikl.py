@@ -23,13 +23,20 @@ from torch import nn
 from ..losses import classification_loss, hard_labels, sce_loss, weighted_pairwise_mse
 from ..losses.inputs import at_least_float32, check_temperature
 from .base import Distiller
-from .registry import register
+from .registry import Flag, register
+from .shared_flags import LOSS_WARMUP, TEMPERATURE
 from .warmup import check_warmup_epochs, warmup_factor
 
 ACCUMULATORS = ("prior_sum", "prior_count")
 
 
-@register("ikl")
+@register("ikl", family="baseline", label="IKL-KD", flags=(
+    Flag("ikl_alpha", "IKL: weight of the SCE term", param="alpha"),
+    Flag("ikl_beta", "IKL: weight of the wMSE term", param="beta"),
+    TEMPERATURE,
+    Flag("ikl_T2", "IKL: temperature of the wMSE weights", param="temperature2"),
+    Flag("ikl_gi", "IKL: wMSE weights from the per-class prior (GI)", param="gi"),
+    LOSS_WARMUP))
 class IKL(Distiller):
     """Losses {"ce": CE, "ikl": min(epoch/warmup, 1)·(β·wMSE + α·SCE)}; epoch is ``self.epoch``."""
 
@@ -41,7 +48,7 @@ class IKL(Distiller):
         beta: float = 8.0,
         temperature: float = 4.0,
         temperature2: float = 100.0,
-        warmup_epochs: float = 20,
+        warmup_epochs: float = 20.0,
         gi: bool = False,
     ):
         super().__init__(student, teacher)

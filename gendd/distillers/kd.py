@@ -12,10 +12,13 @@ from torch import nn
 from ..losses import classification_loss, kd_loss
 from ..losses.inputs import check_temperature
 from .base import Distiller
-from .registry import register
+from .registry import Flag, register
+from .shared_flags import TEMPERATURE
 
 
-@register("kd")
+@register("kd", family="baseline", label="KD", flags=(
+    Flag("ce_weight", "KD: weight of the cross-entropy term"), Flag("kd_weight", "KD term weight"),
+    TEMPERATURE))
 class KD(Distiller):
     """Losses {"ce": ce_weight·CE, "kd": kd_weight·KD}; "ce" is left out when ce_weight is 0."""
 

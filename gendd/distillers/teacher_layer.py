@@ -21,7 +21,8 @@ def frozen_teacher_fc(teacher: nn.Module | None, teacher_fc: nn.Linear | tuple[i
         nn.init.zeros_(layer.weight)
         nn.init.zeros_(layer.bias)
     else:
-        raise TypeError(f"teacher final layer must be an nn.Linear or (num_classes, feature_dim), got {type(source).__name__}")
+        raise TypeError(f"teacher final layer must be an nn.Linear or (num_classes, feature_dim), "
+                        f"got {type(source).__name__}")
     if layer.bias is None:
         raise ValueError("the teacher's final layer must have a bias (W_t f + b_t)")
     return layer.requires_grad_(False)

@@ -9,7 +9,7 @@ from .base import Distiller
 from .registry import register
 
 
-@register("vanilla")
+@register("vanilla", family="student", label="student alone")
 class Vanilla(Distiller):
     """Loss {"ce": CE(student(x), y)}; a teacher, if given, is never used."""
 

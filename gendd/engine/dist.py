@@ -106,7 +106,3 @@ def broadcast_object(obj: object, src: int = 0) -> object:
     dist.broadcast_object_list(box, src=src)
     return box[0]
 
-
-def barrier() -> None:
-    if is_distributed():
-        dist.barrier()

@@ -1,6 +1,8 @@
-"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, ``config.yaml``,
-and optionally Weights & Biases (``wandb_config``: the run's configuration; wandb is imported
-only then, it is no required dependency).
+"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, and optionally
+Weights & Biases (``wandb_config``: the run's configuration; wandb is imported only then, it is
+no required dependency).
+
+(``config.yaml`` is not written here: ``rundir.prepare_run_dir`` writes it when a run claims its folder.)
 
 Every rank may call every method; only the main rank writes or prints.
 """
@@ -13,7 +15,6 @@ import sys
 import time
 import zlib
 
-import yaml
 from tqdm import tqdm
 
 
@@ -35,11 +36,6 @@ class RunLogger:
         tqdm.write(line, file=sys.stdout)
         with open(os.path.join(self.run_dir, "log.txt"), "a") as fh:
             fh.write(line + "\n")
-
-    def write_config(self, config: dict) -> None:
-        if self.enabled:
-            with open(os.path.join(self.run_dir, "config.yaml"), "w") as fh:
-                yaml.safe_dump(config, fh, sort_keys=True)
 
     def metrics(self, step: int, values: dict, prefix: str = "") -> None:
         """One JSON line {"step", "time", prefix/name: value...} and one TensorBoard scalar each."""

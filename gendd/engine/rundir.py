@@ -30,7 +30,7 @@ from .layout import PROCESS_KEYS, layout_change
 
 # Flags that change how a run executes but not what it computes.
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
-                          "log_every", "print_freq", "skip_teacher_eval", "dry_run", "wandb"})
+                          "log_every", "skip_teacher_eval", "dry_run", "debug", "wandb"})
 
 
 _PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume

@@ -97,9 +97,9 @@ def autocast_for(device: torch.device, enabled: bool):
     return contextlib.nullcontext
 
 
-def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: RunLogger | None = None,
-        num_classes: int | None = None) -> dict:
-    """Train, evaluate every ``eval_every`` epochs, return the summary written to summary.json."""
+def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: RunLogger | None = None) -> dict:
+    """Train, evaluate every ``eval_every`` epochs, return the summary written to summary.json;
+    ``logger``: the run's logger (``start_run``'s, which may also feed wandb), else a new one."""
     logger = logger or RunLogger(cfg.run_dir, enabled=env.is_main)
     seed_everything(cfg.seed, env.rank)
     distiller = distiller.to(env.device)
@@ -128,7 +128,7 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         while pos.epoch <= cfg.epochs:
             train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
-                metrics = evaluate(distiller, eval_loader, env.device, num_classes, autocast, cfg.channels_last)
+                metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last)
                 loop.record_eval(pos, metrics)
             pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
             loop.save(pos)

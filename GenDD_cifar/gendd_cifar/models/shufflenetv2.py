@@ -15,7 +15,8 @@ from .common import ClassifierNet, channel_shuffle, global_avg_pool
 STEM = 24
 
 
-def conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int = 1, depthwise: bool = False) -> tuple[nn.Conv2d, nn.BatchNorm2d]:
+def conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int = 1,
+            depthwise: bool = False) -> tuple[nn.Conv2d, nn.BatchNorm2d]:
     conv = nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=kernel // 2,
                      groups=in_ch if depthwise else 1, bias=False)
     return conv, nn.BatchNorm2d(out_ch)

@@ -1,0 +1,38 @@
+"""The CIFAR tree's evaluations: the final test of a trained run, and GenDD's ``--evaluate``."""
+from __future__ import annotations
+
+import json
+import os
+
+from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, eval_tag, load_gendd_weights
+from gendd.engine import DistEnv, RunLogger, evaluate
+
+from .data_args import Data
+
+
+def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json") -> dict:
+    """Evaluate on the test set after training when checkpoints were chosen on a validation split."""
+    if data.sets.eval_split == "test":
+        return {}
+    result = evaluate(model, data.test, env.device, channels_last=True)
+    if env.is_main:
+        with open(os.path.join(run_dir, name), "w") as fh:
+            json.dump(result, fh, indent=2)
+    logger.info(f"test set (last epoch): {result}")
+    return result
+
+
+def evaluate_gendd(args, env: DistEnv, data: Data, student, teacher, run_dir: str) -> dict:
+    """``--evaluate``: sampled and probe accuracy of --resume (default: the run's final.pth) on
+    the test set, written to ``<eval tag>.json`` beside the checkpoint and printed."""
+    path = args.resume or os.path.join(run_dir, "final.pth")
+    distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
+    load_gendd_weights(distiller, path)
+    result = evaluate(distiller.to(env.device), data.test, env.device, channels_last=True)
+    result["settings"] = vars(distiller.sampling)
+    out = os.path.join(os.path.dirname(os.path.abspath(path)), eval_tag(args) + ".json")
+    if env.is_main:
+        with open(out, "w") as fh:
+            json.dump(result, fh, indent=2)
+        print(json.dumps(result, indent=2))
+    return result

@@ -1,0 +1,163 @@
+"""GenDD's command-line flags and their translation into a distiller, a training
+configuration and sampling settings: shared by the CIFAR and ImageNet stage-2 scripts
+(each tree only changes defaults with ``parser.set_defaults``).
+
+The distiller's own flags (``--smooth``, ``--width``, ...) and their defaults are those the
+method registers (``gendd.distillers.registry``); the sampling flags' defaults are
+``SamplingSettings``'."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from torch import nn
+
+from ..distillers import get as get_method
+from ..distillers.gendd import SAMPLERS, GenDD, SamplingSettings
+from ..distillers.registry import add_method_args
+from ..engine import TrainConfig
+from ..state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
+from .engine import epoch_list, fit_or_stop, start_run, train_config
+from .guard import UserError
+from .stage1 import start_from_stage1
+
+# named sampling settings; "fast": the cheapest setting within 0.3 points of 100-step ancestral
+# sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode)
+SAMPLING_PRESETS = {"fast": {"sampler": "ancestral", "sampling_steps": 10, "num_sampling": 5}}
+
+
+def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
+    """The flags of GenDD stage 2 (``method``: "gendd" or a registered variant such as
+    "gendd_label_free", whose flags and defaults it registered)."""
+    g = p.add_argument_group("GenDD")
+    add_method_args(g, [method])
+    g.add_argument("--beta2_min", type=float, default=0.95, help="AdamW β2 rises from this to 0.999 (cosine)")
+    g.add_argument("--warmup_epochs", type=float, default=50)
+    g.add_argument("--cos", action="store_true", help="half-cosine lr decay to --min_lr instead of step decay")
+    g.add_argument("--min_lr", type=float, default=0.0)
+    g.add_argument("--lr_decay_epochs", default="150,180,210", help="step decay epochs (×0.1), without --cos")
+    g.add_argument("--path_pretrain", default="", help="stage-1 result to start the student from "
+                   "('auto': the stage-1 run of the same pair and trial under --save_dir)")
+    g.add_argument("--resume", default="", help="GenDD weights (this project's or the reference's) to evaluate "
+                   "with --evaluate, or to start training from")
+    g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
+    g.add_argument("--reference_mode", action="store_true",
+                   help="run GenDD's straightforward reference path (every row materialised, no fused adaLN); "
+                        "same math, slower: for benchmarks and checks")
+    add_sampling_args(p)
+
+
+def add_sampling_args(p: argparse.ArgumentParser) -> None:
+    s = p.add_argument_group("sampling")
+    d = SamplingSettings()
+    s.add_argument("--num_sampling", type=int, default=d.num_sampling,
+                   help="S: draws averaged per image (0: probe only)")
+    s.add_argument("--sampler", default=d.sampler, choices=SAMPLERS)
+    s.add_argument("--sampling_steps", type=int, default=d.steps, help="K: respaced reverse-diffusion steps")
+    s.add_argument("--cfg_scale", type=float, default=d.cfg_scale, help="classifier-free guidance scale")
+    s.add_argument("--temperature", type=float, default=d.temperature, help="ancestral sampling noise temperature")
+    s.add_argument("--eta", type=float, default=d.eta, help="DDIM η (0: deterministic)")
+    s.add_argument("--sampling_preset", action=SamplingPreset, choices=sorted(SAMPLING_PRESETS),
+                   help="named setting that sets the flags above: " + "; ".join(
+                       f"{name} = " + " ".join(f"--{k} {v}" for k, v in values.items())
+                       for name, values in SAMPLING_PRESETS.items()) + " (flags given after it still apply)")
+
+
+class SamplingPreset(argparse.Action):
+    """Sets the preset's sampling flags at the point where it appears on the command line."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        for key, setting in SAMPLING_PRESETS[value].items():
+            setattr(namespace, key, setting)
+        setattr(namespace, self.dest, value)
+
+
+def sampling_from_args(args) -> SamplingSettings:
+    return SamplingSettings(num_sampling=args.num_sampling, steps=args.sampling_steps, cfg_scale=args.cfg_scale,
+                            sampler=args.sampler, temperature=args.temperature, eta=args.eta)
+
+
+def eval_tag(args) -> str:
+    """Name (without .json) of an evaluation's result file: sampling settings and test subset, if any."""
+    subset = f"_test{args.test_subset}" if getattr(args, "test_subset", 0) else ""
+    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
+
+
+@dataclasses.dataclass(frozen=True)
+class GenDDRun:
+    """The typed GenDD settings of a command line: the registered method, its own settings,
+    sampling, and the reference (slow) path switch."""
+    method: str
+    settings: object
+    sampling: SamplingSettings
+    fast: bool
+
+
+def gendd_settings(args, method: str = "gendd") -> GenDDRun:
+    """Read the GenDD flags of the namespace once (a namespace from a stored config.yaml may lack
+    the flags added later: their defaults apply)."""
+    entry = get_method(method)
+    values = {**entry.defaults(), **{k: v for k, v in vars(args).items() if k in entry.defaults()}}
+    return GenDDRun(method, entry.settings_type()(**values), sampling_from_args(args),
+                    fast=not getattr(args, "reference_mode", False))
+
+
+def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
+                teacher_fc: tuple[int, int] | None = None, method: str = "gendd") -> GenDD:
+    """The registered GenDD ``method`` ("gendd" or a variant) built from the GenDD flags."""
+    run = gendd_settings(args, method)
+    try:
+        return get_method(method).build(student, teacher, run.settings, teacher_fc=teacher_fc, sampling=run.sampling,
+                                        fast=run.fast)
+    except ValueError as err:
+        raise UserError(str(err)) from err
+
+
+def gendd_train_config(args, run_dir: str, epochs: int) -> TrainConfig:
+    """AdamW (wd 0 on the head via the distiller's groups), β2 cosine, warm-up then step or cosine decay."""
+    headline = "sampled_top1" if args.num_sampling > 0 else "probe_top1"
+    return train_config(args, run_dir, epochs=epochs, lr=args.learning_rate, optimizer="adamw",
+                        weight_decay=args.weight_decay, betas=(0.9, 0.999), beta2_min=args.beta2_min,
+                        lr_schedule="cosine" if args.cos else "step", milestones=epoch_list(args.lr_decay_epochs),
+                        warmup_epochs=args.warmup_epochs, min_lr=args.min_lr, headline=headline)
+
+
+def checkpoint_teacher_fc(path: str) -> tuple[int, int]:
+    """(num_classes, Dt) of the teacher layer stored in a GenDD checkpoint (ours or the reference's)."""
+    sd = strip_prefix(unwrap(read_checkpoint(path)))
+    for key in ("teacher_fc.weight", "classifier.weight", "cls_centers"):
+        if key in sd:
+            return tuple(sd[key].shape)
+    raise UserError(f"{path!r} holds no teacher classifier (teacher_fc.weight / classifier.weight): "
+                    f"is it a GenDD stage-2 checkpoint?")
+
+
+def load_gendd_weights(distiller: GenDD, path: str) -> None:
+    """Load GenDD weights written by this project (``student.*`` keys) or by the reference
+    implementation (``model.*``, ``diffloss.net.*``, ...), strictly."""
+    obj = read_checkpoint(path)
+    sd = strip_prefix(unwrap(obj))
+    if any(k.startswith("student.") for k in sd):
+        load_state_dict_strict(distiller, sd, what=f"GenDD checkpoint {path!r}")
+        return
+    from ..reference import load_reference_checkpoint
+    load_reference_checkpoint(distiller, obj)
+
+
+def train_gendd(args, env, data, student: nn.Module, run_dir: str, tree, method: str = "gendd") -> GenDD | None:
+    """GenDD stage 2 of a tree (``gendd.cli.tree.Tree``): read and check the teacher and the start
+    weights (--path_pretrain, --resume), then claim ``run_dir`` and train; the trained distiller,
+    or None after a dry run."""
+    teacher = tree.teacher_from_args(args, env, data)
+    stage1 = start_from_stage1(args, student, tree.stage1_run_dir(args), tree.how_to_run_stage1)
+    distiller = build_gendd(args, student, method=method, **tree.teacher_kwargs(teacher))
+    if args.resume:
+        load_gendd_weights(distiller, args.resume)
+    cfg = gendd_train_config(args, run_dir, args.epochs)
+    logger = start_run(args, env, run_dir)
+    tree.report_teacher(teacher, args, env, data, logger)
+    if stage1:
+        logger.info(f"student starts from stage 1: {stage1}")
+    if args.resume:
+        logger.info(f"GenDD weights loaded from {args.resume}")
+    return distiller if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env) else None

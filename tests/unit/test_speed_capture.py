@@ -1,0 +1,204 @@
+"""Whole-step capture (--cuda_graph): the device-side optimiser update equals torch's, the
+restructured step (static program, device-side non-finite guard, deferred read-back) trains
+as the eager engine does, and GenDD's device-side mixup draw has the right distribution.
+The CUDA graph itself is checked only where CUDA exists (skipped here, not counted)."""
+import json
+import math
+
+import pytest
+import torch
+
+from gendd.distillers.gendd import GenDD
+from gendd.engine import DatasetSource, TrainConfig, eval_loader, fit
+from gendd.engine.capture import StepProgram
+from gendd.engine.dist import DistEnv
+from gendd.engine.trainer import NonFiniteLoss
+from gendd.tokens import draw_mixup_on_device
+from helpers.toys import CEDistiller, LinearToy, ToyImages, ToyNet
+
+CPU = DistEnv()
+
+
+def close(a, b, rtol=1e-5):
+    scale = b.abs().max().clamp(min=1e-6)
+    assert (a - b).abs().max() <= rtol * scale, float((a - b).abs().max() / scale)
+
+
+def two_groups(seed=0):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3), torch.nn.Linear(3, 2))
+    unused = torch.nn.Parameter(torch.randn(3))
+    groups = [{"params": list(net[0].parameters()) + [unused], "weight_decay": 5e-4},
+              {"params": list(net[2].parameters()), "weight_decay": 0.0}]
+    return net, unused, groups
+
+
+@pytest.mark.parametrize("name", ["sgd", "adamw"])
+def test_device_update_equals_the_torch_optimiser(name):
+    from gendd.engine.device_update import DeviceUpdate
+    results = []
+    for device_side in (False, True):
+        net, unused, groups = two_groups()
+        opt = (torch.optim.SGD(groups, lr=0.1, momentum=0.9) if name == "sgd"
+               else torch.optim.AdamW(groups, lr=0.01, betas=(0.9, 0.95)))
+        update = DeviceUpdate(opt) if device_side else None
+        if update:
+            update.init_state()
+        x = torch.randn(8, 5, generator=torch.Generator().manual_seed(1))
+        for step in range(6):
+            for g in opt.param_groups:  # the schedules change lr and beta2 every step
+                g["lr"] = g["lr"] * 0.8
+                g["betas"] = (0.9, 0.95 + 0.008 * step) if name == "adamw" else g.get("betas")
+            loss = net(x).square().mean()
+            params = [p for g in opt.param_groups for p in g["params"]]
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            if update:
+                update.set_hyperparameters()
+                update.update({id(p): gr for p, gr in zip(params, grads) if gr is not None})
+            else:
+                for p, gr in zip(params, grads):
+                    p.grad = gr
+                opt.step()
+        results.append([p.detach().clone() for p in net.parameters()] + [unused.detach().clone()])
+    for a, b in zip(*results):
+        close(b, a)
+    assert not torch.equal(results[0][0], two_groups()[0][0].weight)  # it trained
+    assert torch.equal(results[1][-1], two_groups()[1])  # no gradient: untouched, as torch does
+
+
+class NaNAt(CEDistiller):
+    """CE whose loss is NaN at the given forward calls (0-based), e.g. an overflow."""
+
+    def __init__(self, student, bad_calls):
+        super().__init__(student, noise=0.1)
+        self.bad_calls, self.calls = set(bad_calls), 0
+
+    def forward_train(self, images, labels):
+        losses = super().forward_train(images, labels)
+        if self.calls in self.bad_calls:
+            losses = {"ce": losses["ce"] * float("nan")}
+        self.calls += 1
+        return losses
+
+
+def train(run_dir, cuda_graph, bad_calls=(), **kw):
+    torch.manual_seed(0)
+    distiller = NaNAt(ToyNet(bn=True, dropout=0.2), bad_calls)
+    source = DatasetSource(ToyImages(n=40, augment=True), 4, seed=3, rank=0, world_size=1, num_workers=0)
+    evalset = eval_loader(ToyImages(n=13, seed=1), 5, 0, 1)
+    cfg = dict(run_dir=str(run_dir), epochs=2, lr=0.1, optimizer="sgd", weight_decay=5e-4, lr_schedule="step",
+               milestones=(1,), warmup_epochs=0.5, seed=3, log_every=3, cuda_graph=cuda_graph, grad_clip=1.0)
+    summary = fit(distiller, source, evalset, TrainConfig(**(cfg | kw)), CPU)
+    return distiller.state_dict(), summary
+
+
+def metrics(run_dir):
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("bad_calls", [(), (4, 5, 13)])
+def test_captured_program_trains_as_the_eager_engine(tmp_path, bad_calls):
+    eager, eager_summary = train(tmp_path / "eager", False, bad_calls)
+    captured, summary = train(tmp_path / "captured", True, bad_calls)
+    assert eager.keys() == captured.keys()
+    for k in eager:  # BatchNorm statistics included: bad steps restore them
+        close(captured[k].float(), eager[k].float())
+    assert summary["nonfinite_steps_skipped"] == eager_summary["nonfinite_steps_skipped"] == len(bad_calls)
+    assert summary["last"]["top1"] == eager_summary["last"]["top1"]
+    train_rows = [m for m in metrics(tmp_path / "captured") if any(k.startswith("train/ce") for k in m)]
+    eager_rows = [m for m in metrics(tmp_path / "eager") if any(k.startswith("train/ce") for k in m)]
+    assert [m.get("step") for m in train_rows] == [m.get("step") for m in eager_rows]
+    assert "no CUDA device" in (tmp_path / "captured" / "log.txt").read_text()
+
+
+def test_consecutive_nonfinite_steps_stop_training_at_the_read_back(tmp_path):
+    # bad from global step 3 on; the host looks every 3 steps: at step 6 it sees 4 in a row (>= 3)
+    with pytest.raises(NonFiniteLoss, match="4 consecutive non-finite losses by global step 6"):
+        train(tmp_path / "run", True, bad_calls=range(2, 40), max_nonfinite=3)
+
+
+def tiny_gendd():
+    torch.manual_seed(0)
+    model = GenDD(LinearToy(10, 24, classes=7), LinearToy(10, 128, classes=7), diffusion_batch_mul=3,
+                  width=32, depth=2, smooth=0.5)
+    model.device_draws = True
+    return model
+
+
+@pytest.mark.parametrize("name", ["sgd", "adamw"])
+def test_gendd_program_equals_the_eager_step_for_the_same_draws(name):
+    """Same weights to float32 rounding. AdamW with eps 1e-3: with the default 1e-8 its division
+    by sqrt(v) turns the rounding of near-zero gradients (zero-initialised adaLN) into
+    updates of either sign, which no tolerance separates from a bug."""
+    images, labels = torch.randn(6, 10), torch.randint(0, 7, (6,))
+    results = []
+    for use_program in (False, True):
+        model = tiny_gendd().train()
+        opt = (torch.optim.AdamW(model.param_groups(5e-4), lr=1e-2, eps=1e-3, fused=False) if name == "adamw"
+               else torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9))
+        program = StepProgram(model, model, opt, _null)
+        torch.manual_seed(7)
+        for _ in range(3):
+            if use_program:
+                program(images, labels)
+            else:
+                losses = model(images, labels)
+                opt.zero_grad()
+                sum(losses.values()).backward()
+                opt.step()
+        results.append({k: v.clone() for k, v in model.state_dict().items()})
+    eager, captured = results
+    for k in eager:
+        torch.testing.assert_close(captured[k].float(), eager[k].float(), rtol=1e-5, atol=1e-6)
+    assert (eager["head.final_layer.linear.weight"] != 0).any()
+
+
+def _null():
+    import contextlib
+    return contextlib.nullcontext()
+
+
+def test_device_mixup_draw_is_a_beta_weight_and_a_permutation():
+    torch.manual_seed(0)
+    draws = [draw_mixup_on_device(16, 1.0, "cpu") for _ in range(4000)]
+    m = torch.stack([d[0] for d in draws])
+    assert ((m > 0) & (m < 1)).all()
+    assert abs(m.mean().item() - 0.5) < 0.02 and abs(m.var().item() - 1 / 12) < 0.01  # Beta(1, 1): uniform
+    for _, perm in draws[:50]:
+        assert torch.equal(perm.sort().values, torch.arange(16))
+    assert len({tuple(p.tolist()) for _, p in draws[:50]}) == 50
+    with pytest.raises(ValueError, match="beta > 0"):
+        draw_mixup_on_device(4, 0.0, "cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
+def test_cuda_graph_replay_equals_the_eager_program():
+    """Seeded before every step: a replay reads the generator's seed and offset when it runs, so
+    graph and eager program draw the same t, noise, mask and mixup."""
+    from gendd.engine.capture import CapturedStep
+    images, labels = torch.randn(6, 10, device="cuda"), torch.randint(0, 7, (6,), device="cuda")
+    results = []
+    for use_graph in (False, True):
+        model = tiny_gendd().cuda().train()
+        opt = torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9)
+        step = CapturedStep(StepProgram(model, model, opt, _null), use_graph)
+        for i in range(6):
+            torch.manual_seed(100 + i)
+            step(images, labels)
+        torch.cuda.synchronize()
+        results.append({k: v.clone() for k, v in model.state_dict().items()})
+        assert (step.graph is not None) == use_graph
+    for k in results[0]:
+        assert math.isfinite(float(results[1][k].float().abs().max()))
+        close(results[1][k].float(), results[0][k].float(), rtol=1e-4)
+
+
+def test_cifar_gendd_script_with_cuda_graph_trains_on_the_cpu_with_a_notice(tmp_path):
+    from fault_tools import gendd_args, gendd_run_dir, make_world, run_in_process
+    world = make_world(tmp_path / "world")
+    code, out = run_in_process(gendd_args(world, tmp_path / "save", 1, "--cuda_graph", "--gpu_data"))
+    assert code == 0, out
+    run = gendd_run_dir(tmp_path / "save")
+    assert "no CUDA device, the captured step's program runs eagerly" in (run / "log.txt").read_text()
+    assert json.loads((run / "summary.json").read_text())["global_step"] == 6
+    assert "cuda_graph: true" in (run / "config.yaml").read_text()
