@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# GenDD on CIFAR-100, resnet32x4 -> vgg8: stage 1 then stage 2 from its result (SPEC section 4).
+# GenDD on CIFAR-100, resnet32x4 -> vgg8: stage 1 then stage 2 from its result (docs/method.md §4).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
-# lambda for this heterogeneous pair is not given by SPEC: the teacher's homogeneous pair's value.
+# lambda for this heterogeneous pair is not given in docs/method.md §4: the teacher's homogeneous pair's value.
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
 # BATCH is the recipe's global batch (1 GPU), split over the GPUS x NNODES processes; GPUS defaults to 1.
 TEACHER=${TEACHER:-resnet32x4}

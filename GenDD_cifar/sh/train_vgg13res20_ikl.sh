@@ -2,7 +2,7 @@
 # IKL-KD on CIFAR-100, vgg13 -> resnet20: CE + min(epoch/20, 1)*(beta*wMSE + alpha*SCE), T = 4.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
-# IKL (alpha, beta) for this pair is not given by SPEC: the default (1, 8).
+# IKL (alpha, beta) for this pair is not given in docs/method.md §4: the default (1, 8).
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
 # BATCH is the recipe's global batch (1 GPU), split over the GPUS x NNODES processes; GPUS defaults to 1.
 METHOD=ikl

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD on ImageNet, BEiTv2-L -> resnet50, A2 recipe, 300 epochs: stage 1 then stage 2 from its result (SPEC section 4).
+# GenDD on ImageNet, BEiTv2-L -> resnet50, A2 recipe, 300 epochs: stage 1 then stage 2 from its result (docs/method.md §4).
 # BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE, GENDD_ARGS (see sh/_gendd_imagenet.sh).
@@ -16,7 +16,7 @@ PRE_CROP_SCALE=${PRE_CROP_SCALE:-0.08}       # RandomResizedCrop(0.08-1)
 GENDD_EPOCHS=${GENDD_EPOCHS:-300}
 LR=${LR:-2e-3}                               # stage 2: AdamW, warm-up then half-cosine to MIN_LR
 WD=${WD:-2e-2}
-WARMUP=${WARMUP:-10}                         # not given for this row (SPEC section 4): as resnet34 -> resnet18
+WARMUP=${WARMUP:-10}                         # not given for this row (docs/method.md §4): as resnet34 -> resnet18
 MIN_LR=${MIN_LR:-1e-6}
 CROP_SCALE=${CROP_SCALE:-0.6}                # RandomResizedCrop(0.6-1)
 SMOOTH=${SMOOTH:-0.9}                        # lambda: distribution contraction toward the class centre

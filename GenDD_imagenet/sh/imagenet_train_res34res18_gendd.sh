@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD on ImageNet, resnet34 -> resnet18, 100 epochs: stage 1 then stage 2 from its result (SPEC section 4).
+# GenDD on ImageNet, resnet34 -> resnet18, 100 epochs: stage 1 then stage 2 from its result (docs/method.md §4).
 # BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE, GENDD_ARGS (see sh/_gendd_imagenet.sh).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# IKL-KD on ImageNet, resnet50 -> MobileNetV1 (SPEC section 4).
+# IKL-KD on ImageNet, resnet50 -> MobileNetV1 (docs/method.md §4).
 # BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE (see sh/_kd_imagenet.sh).
@@ -17,7 +17,7 @@ ALPHA=${ALPHA:-4}                  # CE + min(epoch/LOSS_WARMUP, 1)(BETA wMSE + 
 BETA=${BETA:-1}
 T=${T:-1}                          # SCE temperature
 T2=${T2:-1}                        # temperature of the wMSE weights
-LOSS_WARMUP=${LOSS_WARMUP:-1}      # not given for IKL-KD on ImageNet (SPEC section 4): as DKD
+LOSS_WARMUP=${LOSS_WARMUP:-1}      # not given for IKL-KD on ImageNet (docs/method.md §4): as DKD
 METHOD_ARGS="--ikl_alpha $ALPHA --ikl_beta $BETA --kd_T $T --ikl_T2 $T2 --ikl_gi --loss_warmup $LOSS_WARMUP"
 
 # sbatch runs a copy of this file from its spool folder: the shared part is then found under

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# KD on ImageNet, resnet50 -> MobileNetV1 (SPEC section 4).
+# KD on ImageNet, resnet50 -> MobileNetV1 (docs/method.md §4).
 # BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE (see sh/_kd_imagenet.sh).
