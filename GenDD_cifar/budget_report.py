@@ -113,7 +113,8 @@ def cost_table(table: dict, keys: list) -> list[str]:
         cells = []
         for k in keys:
             runs = list(table[row].get(k, {}).values())
-            cells.append(" / ".join(f"{statistics.mean(r[f] for r in runs):.0f}" for f in ("epochs", "steps", "seconds"))
+            means = (f"{statistics.mean(r[f] for r in runs):.0f}" for f in ("epochs", "steps", "seconds"))
+            cells.append(" / ".join(means)
                          if runs else "–")
         lines.append(f"| {row.removesuffix(', probe')} | " + " | ".join(cells) + " |")
     return lines

@@ -135,7 +135,8 @@ def main(argv=None) -> None:
                 del step
     gaps = {m: loss_gap(m, int(args.batches.split(",")[0]), args.width, device, 8) for m in ("gendd", "kd")}
     lines += ["", "Loss gap, captured against the same program run eagerly "
-              "(8 steps: 3 warm-up, the capture, 4 replays; same seeds): " + ", ".join(f"{m} {g:.2e}" for m, g in gaps.items())]
+              "(8 steps: 3 warm-up, the capture, 4 replays; same seeds): "
+              + ", ".join(f"{m} {g:.2e}" for m, g in gaps.items())]
     print(lines[-1])
     if args.out:
         Path(args.out).write_text("\n".join(lines) + "\n")

@@ -130,6 +130,7 @@ def _train_source(args, env: DistEnv, train_set, train_tf, num_classes: int, pin
     if mixing and args.batch_per_process % 2:
         raise ValueError(f"--recipe {args.recipe} mixes pairs of images: use a --batch_size that gives every "
                          f"process an even batch, got {args.batch_per_process} per process")
-    source = DatasetSource(train_set, args.batch_per_process, args.seed, env.rank, env.world_size, args.num_workers, pin,
+    source = DatasetSource(train_set, args.batch_per_process, args.seed, env.rank, env.world_size, args.num_workers,
+                           pin,
                            drop_last=mixing)
     return MixedSource(source, MixupCutmix.for_recipe(args.recipe, num_classes)) if mixing else source

@@ -11,6 +11,7 @@ from .engine import (add_engine_args, add_training_args, epoch_list, fit_or_stop
 from .guard import (EXIT_BAD_INPUT, EXIT_NONFINITE, EXIT_PREEMPTED, EXIT_WRITE_FAILED, EXPECTED_FAILURES, UserError,
                     main_guard)
 
-__all__ = ["add_engine_args", "add_training_args", "epoch_list", "fit_or_stop", "run_name", "split_batch", "start_process",
+__all__ = ["add_engine_args", "add_training_args", "epoch_list", "fit_or_stop", "run_name", "split_batch",
+           "start_process",
            "start_run", "train_config", "trial_seed", "EXIT_BAD_INPUT", "EXIT_NONFINITE", "EXIT_PREEMPTED",
            "EXIT_WRITE_FAILED", "EXPECTED_FAILURES", "UserError", "main_guard"]

@@ -141,8 +141,8 @@ def report(path, **row):
 def test_imagenet_table_keeps_trials_and_skips_unreadable_reports(tmp_path, capsys):
     table = tmp_path / "imagenet.md"
     good = [report(tmp_path / "a.json"),
-            report(tmp_path / "b.json", logits=71.0, checkpoint="save/student_kd/S-resnet18_T-resnet34_imagenet_trial_1/"
-                                                                  "final.pth")]
+            report(tmp_path / "b.json", logits=71.0,
+                   checkpoint="save/student_kd/S-resnet18_T-resnet34_imagenet_trial_1/final.pth")]
     (tmp_path / "bad.json").write_text("{")
     assert results_table.main(["--table", str(table), *good, str(tmp_path / "bad.json"),
                                str(tmp_path / "missing.json")]) == 0

@@ -12,8 +12,8 @@ import sys
 import pytest
 import yaml
 
-from helpers.fault_tools import (CIFAR, STEPS_PER_EPOCH, kd_args, kd_run_dir, make_world, newest_step, process_env, refused,
-                         run, snapshot)
+from helpers.fault_tools import (CIFAR, STEPS_PER_EPOCH, kd_args, kd_run_dir, make_world, newest_step, process_env,
+                                 refused, run, snapshot)
 from gendd.engine.layout import layout_change, per_process_batch
 from gendd.engine.rundir import RunDirConflict, prepare_run_dir
 from helpers.launcher_tools import free_port

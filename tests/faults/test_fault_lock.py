@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from helpers.fault_tools import kd_args, kd_run_dir, make_world, newest_step, refused, run_in_process, start, wait_until
-from gendd.engine.lock import RunDirInUse, claim_run_dir, release_run_dirs
+from gendd.engine.lock import claim_run_dir, release_run_dirs
 
 pytestmark = pytest.mark.slow
 CLAIM = """import sys

@@ -6,8 +6,8 @@ skipped, non-finite weights) ends with an error naming the cause and writes no f
 import pytest
 import torch
 
-from helpers.fault_tools import (gendd_args, gendd_run_dir, kd_args, kd_run_dir, make_world, refused, run, run_in_process,
-                         snapshot)
+from helpers.fault_tools import (gendd_args, gendd_run_dir, kd_args, kd_run_dir, make_world, refused, run,
+                                 run_in_process, snapshot)
 from gendd.engine import DatasetSource, NonFiniteLoss, TrainConfig, eval_loader, fit
 from gendd.engine.dist import DistEnv
 from gendd.validation import RULES
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 EXIT_NONFINITE = 3
 
 KD_BAD = [("--epochs", "0"), ("--epochs", "-3"), ("--batch_size", "0"), ("--eval_every", "0"), ("--keep_last", "0"),
-          ("--log_every", "0"), ("--learning_rate", "nan"), ("--learning_rate", "-0.1"), ("--learning_rate", "inf"), ("--learning_rate", "1e300"),
+          ("--log_every", "0"), ("--learning_rate", "nan"), ("--learning_rate", "-0.1"),
+          ("--learning_rate", "inf"), ("--learning_rate", "1e300"),
           ("--weight_decay", "-1e-4"), ("--momentum", "1.5"), ("--kd_T", "0"), ("--max_nonfinite", "0"),
           ("--num_workers", "-1"), ("--save_every_steps", "-2")]
 GENDD_BAD = [("--width", "0"), ("--depth", "-1"), ("--sampling_steps", "0"), ("--token_dim", "0"),

@@ -77,7 +77,8 @@ ELSEWHERE = {"sh/imagenet_train_res34res18_gendd.sh", "sh/imagenet_eval_res34res
              "sh_lt/lt_train_resnext101res50_gendd.sh", "sh_lt/lt_eval_resnext101res50_gendd.sh"}
 END_TO_END_HERE = {"sh/imagenet_train_res34res18_ikl.sh", "sh/imagenet_eval_res34res18_ikl.sh",
                    "sh/cc3m_train_res50mv_unsupervised_kd.sh", "sh/cc3m_eval_res50mv_unsupervised_kd.sh"}
-DATA_PREPARATION = {"sh/prepare_imagenet.sh", "sh/prepare_cc3m.sh", "sh/check_imagenet_lt.sh"}  # test_data_preparation.py
+# tested by tests/commands/test_data_preparation.py
+DATA_PREPARATION = {"sh/prepare_imagenet.sh", "sh/prepare_cc3m.sh", "sh/check_imagenet_lt.sh"}
 EVAL_OF = {launcher: launcher.replace("_train_", "_eval_") for launcher in DRY_RUNS}
 
 

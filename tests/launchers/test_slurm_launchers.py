@@ -111,7 +111,8 @@ def test_two_nodes_fan_out_with_srun_and_train_one_run(tmp_path):
     res = sbatch(env, ROOT)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     log = (tmp_path / "slurm.log").read_text()
-    assert log.startswith("scontrol show hostnames node[1-2]\n--ntasks-per-node=1 --nodes=2 bash -c #!/usr/bin/env bash")
+    assert log.startswith("scontrol show hostnames node[1-2]\n"
+                          "--ntasks-per-node=1 --nodes=2 bash -c #!/usr/bin/env bash")
     assert f"{CIFAR_KD.read_text().rstrip()} {env['SPOOL_SCRIPT']}\n" in log   # the script's text, then its $0
     assert log.count("scontrol show hostnames node[1-2]") == 3   # the batch node, then each node
     assert not pathlib.Path(env["FAKE_SPOOL"]).exists()

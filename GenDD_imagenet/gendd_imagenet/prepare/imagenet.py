@@ -72,7 +72,8 @@ def sort_val(val_dir: str, labels: dict[str, str]) -> int:
 
 
 def extract_train_tar(train_tar: str, train_dir: str) -> int:
-    """Each inner ``<WNID>.tar`` of the official training tar into ``train_dir/<WNID>/``; classes done before are skipped."""
+    """Each inner ``<WNID>.tar`` of the official training tar into ``train_dir/<WNID>/``; classes
+    done before are skipped."""
     os.makedirs(train_dir, exist_ok=True)
     done = 0
     with tarfile.open(train_tar, mode="r|") as outer:
@@ -127,7 +128,8 @@ def prepare(args: argparse.Namespace) -> list[str]:
         os.makedirs(val_dir, exist_ok=True)
         report.append(f"extracted {extract_val_tar(args.val_tar, val_dir)} validation images")
     if not os.path.isdir(val_dir):
-        raise ValueError(f"{val_dir!r} does not exist: pass --val_tar ILSVRC2012_img_val.tar or put the flat images there")
+        raise ValueError(f"{val_dir!r} does not exist: pass --val_tar ILSVRC2012_img_val.tar "
+                         "or put the flat images there")
     if any(_is_image(n) for n in os.listdir(val_dir)):
         if not args.labels:
             raise ValueError(f"{val_dir!r} holds unsorted images: pass --labels (the devkit, LOC_val_solution.csv "

@@ -54,7 +54,8 @@ def read_loc_solution(path: str) -> dict[str, str]:
         rows = csv.reader(fh)
         header = next(rows, None)
         if header is None or [h.strip() for h in header[:2]] != ["ImageId", "PredictionString"]:
-            raise ValueError(f"{path}: the first line must be 'ImageId,PredictionString' (Kaggle's LOC_val_solution.csv)")
+            raise ValueError(f"{path}: the first line must be 'ImageId,PredictionString' "
+                             "(Kaggle's LOC_val_solution.csv)")
         for number, row in enumerate(rows, 2):
             if len(row) < 2 or not row[1].split():
                 raise ValueError(f"{path}:{number}: expected 'ImageId,WNID x y x y ...', got {','.join(row)!r}")
