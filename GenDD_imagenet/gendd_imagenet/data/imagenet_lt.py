@@ -13,29 +13,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.utils.data import Dataset
 
+from ..prepare.imagenet_lt import read_list
 from .imagefolder import read_image
 
 MANY_ABOVE, FEW_BELOW = 100, 20
-
-
-def read_list(path: str) -> list[tuple[str, int]]:
-    """(relative path, label) pairs of a list file, with errors naming the bad line."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"ImageNet-LT list file {path!r} does not exist; expected lines "
-                                f"'relative/path.JPEG label' (e.g. ImageNet_LT_train.txt)")
-    samples = []
-    with open(path) as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            parts = line.rsplit(maxsplit=1)
-            if len(parts) != 2 or not parts[1].lstrip("-").isdigit() or int(parts[1]) < 0:
-                raise ValueError(f"{path}:{number}: expected 'relative/path.JPEG label' with a label >= 0, "
-                                 f"got {line.strip()!r}")
-            samples.append((parts[0], int(parts[1])))
-    if not samples:
-        raise ValueError(f"ImageNet-LT list file {path!r} holds no samples")
-    return samples
 
 
 class ImageNetLT(Dataset):

@@ -19,18 +19,25 @@ EXPECTED = {"train": 115846, "test": 50000, "val": 20000}
 
 
 def read_list(path: str) -> list[tuple[str, int]]:
-    """(relative path, label) of every non-blank line; ValueError naming a bad line or a missing file."""
+    """(relative path, label) pairs of a list file (blank lines skipped): FileNotFoundError for a
+    missing file, ValueError naming a bad line or an empty list. The training data reads lists
+    with this function too (``data.imagenet_lt``)."""
     if not os.path.isfile(path):
-        raise ValueError(f"ImageNet-LT list {path!r} does not exist: download ImageNet_LT_{{train,test,val}}.txt "
-                         f"(OLTR project) into that folder")
+        raise FileNotFoundError(f"ImageNet-LT list file {path!r} does not exist; expected lines "
+                                f"'relative/path.JPEG label': download ImageNet_LT_{{train,test,val}}.txt "
+                                f"(OLTR project) into that folder")
     samples = []
     with open(path) as fh:
         for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
             parts = line.rsplit(maxsplit=1)
-            if parts and (len(parts) != 2 or not parts[1].isdigit()):
-                raise ValueError(f"{path}:{number}: expected 'relative/path.JPEG label', got {line.strip()!r}")
-            if parts:
-                samples.append((parts[0], int(parts[1])))
+            if len(parts) != 2 or not parts[1].lstrip("-").isdigit() or int(parts[1]) < 0:
+                raise ValueError(f"{path}:{number}: expected 'relative/path.JPEG label' with a label >= 0, "
+                                 f"got {line.strip()!r}")
+            samples.append((parts[0], int(parts[1])))
+    if not samples:
+        raise ValueError(f"ImageNet-LT list file {path!r} holds no samples")
     return samples
 
 
