@@ -10,7 +10,7 @@
 # DKD/IKL ramp their KD term over 20/240 of the budget, as the CIFAR recipe. GenDD is read out
 # three ways: the probe, the sampled path at the fast setting, and at the reference setting
 # (100 ancestral steps, guidance 2, 5 draws) on a fixed test subset. At ABLATION_BUDGET, one
-# seed of GenDD (matched) with one knob changed at a time (ABLATIONS).
+# seed of GenDD (matched) with one knob changed at a time (ABLATIONS; probe and fast read-outs).
 # Writes results/budget_curve.md and results/budget_curve.png. Every setting below takes an
 # environment value (CI runs a shortened version); a second run reuses every finished run
 # under $BC_DIR, so an interrupted run continues where it stopped.
@@ -44,14 +44,14 @@ gendd_flags() {   # the head and loss flags shared by training and the reference
   echo --width "$WIDTH" --smooth "$SMOOTH" --diffusion_batch_mul "$M"
 }
 
-run_matched() {   # regime budget seed subset trial [extra GenDD flags...]
-  local regime=$1 budget=$2 seed=$3 subset=$4 trial=$5; shift 5
+run_matched() {   # regime budget seed subset trial reference(1/0) [extra GenDD flags...]
+  local regime=$1 budget=$2 seed=$3 subset=$4 trial=$5 reference=$6; shift 6
   local s1=$(( budget / STAGE1_SHARE )); (( s1 >= 1 )) || s1=1
   (( budget > s1 )) || { echo "[budget] the matched protocol needs a budget of at least 2 epochs, got $budget" >&2; exit 2; }
   train_stage1 "$BC_DIR" "$s1" "$trial" "$seed" "$subset"
   train_stage2 "$BC_DIR" "$((budget - s1))" "$trial" "$seed" "$subset" \
     "$(stage1_file "$BC_DIR" "$trial")" --warmup_epochs 1 --cos $(gendd_flags) "$@"
-  eval_reference "$BC_DIR" "$trial" "$seed" "$subset" $(gendd_flags) "$@"
+  if ((reference)); then eval_reference "$BC_DIR" "$trial" "$seed" "$subset" $(gendd_flags) "$@"; fi
 }
 
 run_paper() {   # regime budget seed subset
@@ -72,18 +72,18 @@ run_unit() {   # regime budget seed subset: every method at one budget and seed
   done
   for protocol in $PROTOCOLS; do
     case $protocol in
-      matched) run_matched "$regime" "$budget" "$seed" "$subset" "${regime}_b${budget}_s${seed}" ;;
+      matched) run_matched "$regime" "$budget" "$seed" "$subset" "${regime}_b${budget}_s${seed}" 1 ;;
       paper) run_paper "$regime" "$budget" "$seed" "$subset" ;;
       *) echo "[budget] unknown protocol '$protocol'; use matched and/or paper" >&2; exit 2 ;;
     esac
   done
 }
 
-run_ablation() {   # one GenDD (matched) run per knob=value at ABLATION_BUDGET (each with its own stage 1,
-  local knob      # the same weights as the curve's, so that no two jobs write one run folder)
-  for knob in $ABLATIONS; do
+run_ablation() {   # one GenDD (matched) run per knob=value at ABLATION_BUDGET, each with its own stage 1 (the
+  local knob      # same weights as the curve's: no two jobs write one run folder); probe and fast read-outs
+  for knob in $ABLATIONS; do   # only (the reference setting of a width-1024 head takes hours on a CPU)
     run_matched limited "$ABLATION_BUDGET" "$ABLATION_SEED" "$IMAGES" \
-      "limited_b${ABLATION_BUDGET}_${knob//=/}_s${ABLATION_SEED}" "--${knob%%=*}" "${knob#*=}"
+      "limited_b${ABLATION_BUDGET}_${knob//=/}_s${ABLATION_SEED}" 0 "--${knob%%=*}" "${knob#*=}"
   done
 }
 

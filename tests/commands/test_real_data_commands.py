@@ -99,6 +99,7 @@ def test_budget_curve_command_shortened(tmp_path):
                                / "config.yaml").read_text()) for s in (0, 1)]
     assert [c["seed"] for c in configs] == [0, 1]
     assert "smooth = 0.5 (seed 0)" in ablation and "as the curve (seed 0)" in ablation
+    assert len(ablation["smooth = 0.5 (seed 0)"]) == 3      # probe, sampled fast, seconds
     assert re.search(r"- limited, GenDD (matched|paper), sampled reference: (reaches|does not reach) KD", table)
 
 
