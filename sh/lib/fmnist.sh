@@ -70,7 +70,7 @@ eval_reference() {   # save_dir trial seed subset [GenDD head flags...]: the ref
   local common; mapfile -t common < <(common_args "$save")
   local run="$save/student_gendd/S-${STUDENT}_T-${TEACHER}_fashion_mnist_trial_${trial}"
   local done="$run/eval_ancestral100_S5_cfg2$( ((REF_TEST_IMAGES)) && echo "_test$REF_TEST_IMAGES").json"
-  [[ -f "$done" && "$done" -nt "$run/final.pth" ]] && return 0     # evaluated since the run finished
+  [[ -f "$done" ]] && return 0     # evaluated already (--resume_mode overwrite would have removed it)
   (cd "$ROOT/GenDD_cifar" && "$PY" train_student_gendd.py "${common[@]}" --model_s "$STUDENT" --seed "$seed" \
     --trial "$trial" --skip_teacher_eval --train_subset "$subset" --evaluate --resume "$run/final.pth" \
     --path_t "$T_PATH" --num_sampling 5 --sampler ancestral --sampling_steps 100 --cfg_scale 2 \
