@@ -52,8 +52,10 @@ def alive(pid: int) -> bool:
 
 
 def start_launcher(script: str, world, save_dir, **env) -> subprocess.Popen:
+    """The launcher on the tiny world, with far more epochs than it can finish before the test
+    signals it (a loaded machine may poll late: a finished stage 1 would start stage 2)."""
     full = {**os.environ, **THREADS, "PYTHONUNBUFFERED": "1", "DATA_ROOT": str(world / "data"),
-            "SAVE_DIR": str(save_dir), "PATH_T": str(teacher_path(world)), "GPUS": "1", "EPOCHS": "100",
+            "SAVE_DIR": str(save_dir), "PATH_T": str(teacher_path(world)), "GPUS": "1", "EPOCHS": "100000",
             "EXTRA_ARGS": CPU_ARGS, **env}
     return subprocess.Popen(["bash", script], cwd=CIFAR, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
