@@ -58,7 +58,13 @@ def start_launcher(script: str, world, save_dir, **env) -> subprocess.Popen:
             "SAVE_DIR": str(save_dir), "PATH_T": str(teacher_path(world)), "GPUS": "1", "EPOCHS": "100000",
             "EXTRA_ARGS": CPU_ARGS, **env}
     return subprocess.Popen(["bash", script], cwd=CIFAR, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """A shell started with SIGINT ignored (pytest run from a background job, or under nohup)
+    cannot trap it (POSIX); a user's launcher in a terminal or under sbatch starts with the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def signal_after_checkpoint(launcher: subprocess.Popen, run_dir, sig, python_processes: int) -> tuple[list[int], str]:
