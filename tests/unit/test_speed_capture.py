@@ -194,7 +194,7 @@ def test_cuda_graph_replay_equals_the_eager_program():
 
 
 def test_cifar_gendd_script_with_cuda_graph_trains_on_the_cpu_with_a_notice(tmp_path):
-    from fault_tools import gendd_args, gendd_run_dir, make_world, run_in_process
+    from helpers.fault_tools import gendd_args, gendd_run_dir, make_world, run_in_process
     world = make_world(tmp_path / "world")
     code, out = run_in_process(gendd_args(world, tmp_path / "save", 1, "--cuda_graph", "--gpu_data"))
     assert code == 0, out
