@@ -26,6 +26,7 @@ once per distinct y. ``checkpointing=True`` recomputes each block in backward (l
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -97,7 +98,7 @@ class Denoiser(nn.Module):
         super().__init__()
         self.token_dim, self.num_tokens, self.cond_dim, self.width = token_dim, num_tokens, cond_dim, width
         self.fast, self.checkpointing = fast, checkpointing
-        self._fused_cache: tuple | None = None
+        self._fixed_weights: tuple[torch.Tensor, torch.Tensor] | None = None
         self.time_embed = TimestepEmbedder(width)
         self.cond_embed = nn.Linear(cond_dim, width)
         self.pos_embed = nn.Embedding(num_tokens, width)
@@ -163,16 +164,25 @@ class Denoiser(nn.Module):
     def fused_modulation_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(W_f, b_f): the blocks' adaLN weights (3·depth·W rows), the final layer's scale rows
         (W) and its shift folded through the output Linear (W_o·W_shift, 2·token_dim rows); the
-        biases with +1 on every ``scale`` slice and W_o·b_shift last. Built at run time (autograd
-        flows to the reference parameters); without grad it is cached until a parameter
-        changes (optimiser step, load, move)."""
-        layers = self._modulation_layers() + [self.final_layer.linear]
-        if torch.is_grad_enabled():
-            return self._concatenate()
-        key = tuple((l.weight.data_ptr(), l.weight._version, l.bias.data_ptr(), l.bias._version) for l in layers)
-        if self._fused_cache is None or self._fused_cache[0] != key:
-            self._fused_cache = (key, *self._concatenate())
-        return self._fused_cache[1], self._fused_cache[2]
+        biases with +1 on every ``scale`` slice and W_o·b_shift last. Built from the parameters
+        on every call (autograd flows to the reference parameters), except inside
+        ``fixed_weights()`` without grad, where the copy made on entry is reused."""
+        if self._fixed_weights is not None and not torch.is_grad_enabled():
+            return self._fixed_weights
+        return self._concatenate()
+
+    @contextlib.contextmanager
+    def fixed_weights(self):
+        """A block in which the parameters do not change (one sampling loop): the fused adaLN
+        weights are built once on entry and forgotten on exit, so that no copy outlives an
+        optimiser step, a load or a device move (fused optimisers change parameters in place
+        without bumping their version counter, so no key on the tensors can tell)."""
+        with torch.no_grad():
+            self._fixed_weights = self._concatenate() if self.fast else None
+        try:
+            yield
+        finally:
+            self._fixed_weights = None
 
     def _concatenate(self) -> tuple[torch.Tensor, torch.Tensor]:
         *blocks, final = self._modulation_layers()

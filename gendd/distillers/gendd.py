@@ -189,10 +189,11 @@ class GenDD(Distiller):
             model = classifier_free_guidance(self.head, cond, settings.cfg_scale, token_index=index)
         noise = start_noise((draws * batch * self.num_tokens, self.token_dim), z.device, generator)
         diffusion = self.sampling_diffusion(settings.steps)
-        if settings.sampler == "ancestral":
-            tokens = ancestral_sample(diffusion, model, noise, settings.temperature, generator)
-        else:
-            tokens = ddim_sample(diffusion, model, noise, settings.eta, generator)
+        with self.head.fixed_weights():
+            if settings.sampler == "ancestral":
+                tokens = ancestral_sample(diffusion, model, noise, settings.temperature, generator)
+            else:
+                tokens = ddim_sample(diffusion, model, noise, settings.eta, generator)
         return merge_tokens(tokens, self.num_tokens).reshape(draws, batch, -1).mean(dim=0)
 
     # ---- optimiser -------------------------------------------------------------------
