@@ -1,4 +1,4 @@
-"""The two real-data commands, shortened: `bash sh/evidence.sh` (what CI runs of issue #7's
+"""The two real-data commands, shortened: `bash sh/evidence.sh` (what CI runs of the
 evidence) and `bash sh/quickstart.sh`, on Fashion-MNIST from the Debian package files
 (`.ci/run` installs dataset-fashion-mnist)."""
 import json
