@@ -86,7 +86,7 @@ def eval_tag(args) -> str:
 @dataclasses.dataclass(frozen=True)
 class GenDDRun:
     """The typed GenDD settings of a command line: the registered method, its own settings,
-    sampling, and the reference (slow) path switch."""
+    sampling, and the --reference_mode (slow path) switch."""
     method: str
     settings: object
     sampling: SamplingSettings
