@@ -165,7 +165,7 @@ class Denoiser(nn.Module):
         """(W_f, b_f): the blocks' adaLN weights (3·depth·W rows), the final layer's scale rows
         (W) and its shift folded through the output Linear (W_o·W_shift, 2·token_dim rows); the
         biases with +1 on every ``scale`` slice and W_o·b_shift last. Built from the parameters
-        on every call (autograd flows to the original parameters), except inside
+        on every call (autograd flows to the module's own parameters), except inside
         ``fixed_weights()`` without grad, where the copy made on entry is reused."""
         if self._fixed_weights is not None and not torch.is_grad_enabled():
             return self._fixed_weights
