@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 BASELINES = (("student alone", "vanilla"), ("KD", "kd"), ("DKD", "dkd"), ("IKL-KD", "ikl"))
 PROTOCOLS = (("matched", "matched total epochs"), ("paper", "paper protocol"))
-READOUTS = ("probe", "sampled fast", "sampled reference")
+FAST, PAPER = "sampled at the fast preset", "sampled at the paper's setting"
+READOUTS = ("probe", FAST, PAPER)
 
 
 def parse():
@@ -55,7 +56,7 @@ def gendd_records(run: str, ref_tag: str, need_reference: bool = True) -> dict |
     last = load(os.path.join(run, "summary.json"))["last"]
     ref = load(ref_file)["sampled_top1"] if os.path.isfile(ref_file) else None
     cost = run_cost(run.replace("student_gendd", "student_pretrain"), run)
-    return {"probe": last["probe_top1"], "sampled fast": last["sampled_top1"], "sampled reference": ref, **cost}
+    return {"probe": last["probe_top1"], FAST: last["sampled_top1"], PAPER: ref, **cost}
 
 
 def collect(args) -> dict:
@@ -144,8 +145,8 @@ def ablation_lines(args, table: dict) -> list[str]:
     ref_tag = f"eval_ancestral100_S5_cfg2{f'_test{args.ref_test_images}' if args.ref_test_images else ''}.json"
     pattern = (rf"(?P<regime>limited)_b(?P<budget>{args.ablation_budget})_(?P<knob>[a-z_]+)(?P<value>[0-9.]+)"
                rf"_s(?P<seed>\d+)")
-    readouts = READOUTS[:2]     # the ablation runs skip the reference setting (hours for a wide head on a CPU)
-    lines = [f"| GenDD (matched, {args.ablation_budget} epochs, one seed) | probe | sampled fast | s / run |",
+    readouts = READOUTS[:2]     # the ablation runs skip the paper's sampling setting (hours for a wide head on a CPU)
+    lines = [f"| GenDD (matched, {args.ablation_budget} epochs, one seed) | probe | {FAST} | s / run |",
              "|---|---|---|---|"]
     base = {ro: table.get(f"GenDD matched, {ro}", {}).get(("limited", args.ablation_budget), {}) for ro in READOUTS}
     seeds = set.intersection(*(set(b) for b in base.values())) if all(base.values()) else set()
@@ -167,7 +168,7 @@ def plot(table: dict, keys: list, path: str) -> None:
     regime, error bars one standard deviation over seeds."""
     regimes = sorted({r for r, _ in keys})
     fig, axes = plt.subplots(1, len(regimes), figsize=(7 * len(regimes), 4.5), squeeze=False)
-    shown = [r for r in table if not r.startswith("GenDD") or r.endswith(("probe", "reference"))]
+    shown = [r for r in table if not r.startswith("GenDD") or r.endswith(("probe", "paper's setting"))]
     for ax, regime in zip(axes[0], regimes):
         for row in shown:
             points = sorted((statistics.mean(x["epochs"] for x in runs.values()),
@@ -204,11 +205,11 @@ def main():
     ablation = ablation_lines(args, table)
     if ablation:
         text += "\nOne knob changed at a time (GenDD, matched protocol):\n\n" + "\n".join(ablation) + "\n"
-    text += (f"\nRead-outs: probe = the linear classifier on the student's feature; sampled fast = {sampler} "
-             f"{steps} steps, CFG 2, S={draws}, on the whole test set; sampled reference = ancestral 100 steps, "
+    text += (f"\nRead-outs: probe = the linear classifier on the student's feature; {FAST} = {sampler} "
+             f"{steps} steps, CFG 2, S={draws}, on the whole test set; {PAPER} = ancestral 100 steps, "
              f"CFG 2, S=5, on a fixed stratified subset of {subset}. Baselines are measured on the whole test set. "
              f"Time: training seconds on {args.device_name or 'the machine that ran it'} ({args.jobs} run(s) side by "
-             f"side{threads}); whole command `bash sh/budget_curve.sh`: {args.total_seconds} s.\n")
+             f"side{threads}); wall time of this invocation of `bash sh/budget_curve.sh`: {args.total_seconds} s.\n")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(text)

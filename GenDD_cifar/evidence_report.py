@@ -54,9 +54,10 @@ def collect(args) -> dict:
         ref = [load(os.path.join(r, ref_tag)) for r in gendd if os.path.isfile(os.path.join(r, ref_tag))]
         subset = f"{args.ref_test_images} test images" if args.ref_test_images else "all test images"
         sampler, steps, draws = args.fast
-        rows = {f"GenDD sampled, reference (ancestral 100, CFG 2, S=5; {subset})": [x["sampled_top1"] for x in ref],
+        paper = f"GenDD sampled, paper's setting (ancestral 100, CFG 2, S=5; {subset})"
+        rows = {paper: [x["sampled_top1"] for x in ref],
                 f"GenDD probe ({subset})": [x["probe_top1"] for x in ref],
-                f"GenDD sampled, fast ({sampler} {steps}, CFG 2, S={draws})": [x["sampled_top1"] for x in last],
+                f"GenDD sampled, fast preset ({sampler} {steps}, CFG 2, S={draws})": [x["sampled_top1"] for x in last],
                 "GenDD probe": [x["probe_top1"] for x in last]}
         for name, accs in rows.items():
             table[(name, regime)] = {"acc": accs, "epochs": epochs, "seconds": seconds}
@@ -87,15 +88,15 @@ def markdown(table: dict, args) -> str:
 
 
 def short_name(name: str) -> str:
-    if name.startswith("GenDD sampled, reference"):
-        return "GenDD sampled\n(reference)*"
-    if name.startswith("GenDD sampled, fast"):
-        return "GenDD sampled\n(fast)"
+    if name.startswith("GenDD sampled, paper's setting"):
+        return "GenDD sampled\n(paper's setting)*"
+    if name.startswith("GenDD sampled, fast preset"):
+        return "GenDD sampled\n(fast preset)"
     return name
 
 
 def plot(table: dict, path: str) -> None:
-    """Every row measured on the whole test set, plus GenDD's reference setting (marked *: it
+    """Every row measured on the whole test set, plus GenDD at the paper's sampling setting (marked *: it
     may use the fixed test subset)."""
     names = [n for n in dict.fromkeys(name for name, _ in table)
              if table[(n, "full")]["acc"] and not n.startswith("GenDD probe (")]
@@ -129,7 +130,8 @@ def main():
     text = "# Fashion-MNIST evidence\n\n" + markdown(table, args)
     text += (f"\nSame student, data, augmentation and total epochs for every method; GenDD's epochs are "
              f"stage 1 + stage 2. Time: training seconds per run on {args.device_name or 'the machine that ran it'} "
-             f"({side_by_side(args)}; whole command `bash sh/evidence.sh`: {args.total_seconds} s).\n")
+             f"({side_by_side(args)}; wall time of this invocation of `bash sh/evidence.sh`: "
+             f"{args.total_seconds} s).\n")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(text)

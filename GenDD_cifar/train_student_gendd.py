@@ -1,6 +1,6 @@
 """GenDD stage 2 on CIFAR: the student's feature conditions a diffusion head that learns
 to generate the teacher's feature (docs/method.md §3). Also ``--evaluate``: sampled and probe
-accuracy of a checkpoint (this project's or the reference implementation's)."""
+accuracy of a checkpoint (this project's or the original implementation's)."""
 from gendd.cli import UserError, add_training_args, main_guard, start_process
 from gendd.cli.gendd import add_gendd_args, train_gendd
 from gendd.engine import RunLogger

@@ -3,7 +3,7 @@ generate the teacher's feature, contracted toward the class centre (λ = --smoot
 --recipe A1/A2 the mixed soft target y~ gives the centre y~·W_t and the probe's target).
 
 ``--evaluate``: sampled and probe top-1 of the run's final.pth, or of --resume (a checkpoint of
-this project or of the reference implementation). docs/method.md §3-4.
+this project or of the original implementation). docs/method.md §3-4.
 """
 from gendd.cli import main_guard
 from gendd_imagenet.data_args import base_parser

@@ -1,4 +1,4 @@
-"""Accuracy versus cost of GenDD's sampled path on a trained CIFAR-tree GenDD run (issue #5).
+"""Accuracy versus cost of GenDD's sampled path on a trained CIFAR-tree GenDD run.
 
     python bench/accuracy_vs_cost.py --run <stage-2 run folder> --data_root <data> \
         [--test_images 2000] [--samplers ancestral,ddim] [--steps 100,50,25,10,5] [--draws 1,5]
@@ -10,7 +10,7 @@ images/s (student forward + sampling + teacher classifier) from interleaved time
 (ancestral, 100 steps, 5 draws) is also timed in the reference mode (``fast=False``, the code
 before the fast path): every speed-up is over that figure, measured in the same run. Writes a Markdown
 table and a JSON file naming the cheapest setting within ``--tolerance``
-points of the reference setting's accuracy.
+points of the accuracy at the paper's sampling setting.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def parse(argv=None):
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--reference_images", type=int, default=200, help="images of each timed call")
     p.add_argument("--repeats", type=int, default=3, help="timed calls per setting (interleaved; median)")
-    p.add_argument("--tolerance", type=float, default=0.3, help="points of top-1 below the reference setting")
+    p.add_argument("--tolerance", type=float, default=0.3, help="points of top-1 below the paper's sampling setting")
     p.add_argument("--out", default="bench/accuracy_vs_cost")
     return p.parse_args(argv)
 

@@ -1,5 +1,5 @@
-"""GenDD's whole training step, this project's fast mode against the reference mode (the
-official code's computation), timed side by side in one process on the CPU.
+"""GenDD's whole training step, this project's fast mode against --reference_mode (the
+original implementation's computation), timed side by side in one process on the CPU.
 
     OMP_NUM_THREADS=1 python bench/cpu_ratio.py [--width 1024] [--batch 64] [--repeats 3] [--root <tree>]
 

@@ -1,4 +1,4 @@
-"""Loss curve of a short GenDD run (issue #5: the fast mode's curve must match the fp32 one).
+"""Loss curve of a short GenDD run (the fast mode's curve must match the fp32 one).
 
 The run starts from weights drawn under one seed and sees a fixed list of random batches, with
 torch's RNG re-seeded before training, so two modes consume the same random draws in the same

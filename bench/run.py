@@ -1,4 +1,4 @@
-"""The GenDD cost benchmark (issue #5): training images/s of GenDD and KD per zoo pair, evaluation
+"""The GenDD cost benchmark: training images/s of GenDD and KD per zoo pair, evaluation
 images/s of the sampled path per (sampler, steps, guidance, num_sampling), peak memory, each
 in the reference mode and the fast mode(s) of the same code, measured side by side in one run.
 
@@ -6,7 +6,7 @@ in the reference mode and the fast mode(s) of the same code, measured side by si
 
 Writes one JSON record per measurement (device, setting, figure) and a Markdown table. Speed-ups
 are ratios within this run: fast / reference for training, and for evaluation each setting's
-images/s over the reference setting's (ancestral, 100 steps, guidance 2, 5 draws) in the
+images/s over those of the paper's sampling setting (ancestral, 100 steps, guidance 2, 5 draws) in the
 reference mode; the CIFAR training loader is timed on the CPU and device-resident. ``--curve_steps``
 also trains a short run in the reference mode and in the
 fastest mode from the same weights and data, and records both loss curves.
@@ -118,7 +118,7 @@ def eval_records(args, modes) -> list[dict]:
     for i, settings in enumerate(EVAL_SETTINGS):
         for mode in modes:
             if (mode is REFERENCE and settings is not REFERENCE_SETTING) or mode.grad_checkpoint:
-                continue  # the reference mode is timed on the reference setting only
+                continue  # the reference mode is timed on the paper's sampling setting only
             steps[(i, mode.name)] = evaluation_step(pair, mode, settings, args.device, args.eval_batch, args.width)
     records = []
     for (i, mode_name), fields in measure(steps, args, args.eval_batch).items():

@@ -10,7 +10,7 @@ feature (all zeros = unconditional), token_index k (rows,). Output (rows, 128) =
 
 ``conditioning(t, cond, token_index)`` returns y and ``forward_with_y(x, y)`` runs the rest;
 ``condition_table(z)`` holds the batch's distinct condition embeddings once, for the fast
-training loss and for sampling alike. Module names follow the reference
+training loss and for sampling alike. Module names follow the original implementation
 checkpoints (prefix ``diffloss.net.``).
 
 Two paths with the same math: ``fast=False`` (the reference mode) runs every module as
@@ -20,7 +20,7 @@ folded into the concatenated bias, which saves one element-wise pass per modulat
 folds the final layer's shift through its output Linear: W_o·(n·(1+scale) + shift) + b_o =
 W_o·(n·(1+scale)) + (W_o·W_shift)·SiLU(y) + W_o·b_shift + b_o, so that slice of the GEMM is
 2·token_dim wide instead of W (same math up to float32 rounding of the re-associated
-product). The state_dict keeps the reference layout either way. y may have fewer rows than
+product). The state_dict keeps the original layout either way. y may have fewer rows than
 x when they broadcast (e.g. y (G, W) against x (S, G, 64)): the modulations are then computed
 once per distinct y. ``checkpointing=True`` recomputes each block in backward (less memory).
 """
@@ -165,7 +165,7 @@ class Denoiser(nn.Module):
         """(W_f, b_f): the blocks' adaLN weights (3·depth·W rows), the final layer's scale rows
         (W) and its shift folded through the output Linear (W_o·W_shift, 2·token_dim rows); the
         biases with +1 on every ``scale`` slice and W_o·b_shift last. Built from the parameters
-        on every call (autograd flows to the reference parameters), except inside
+        on every call (autograd flows to the module's own parameters), except inside
         ``fixed_weights()`` without grad, where the copy made on entry is reused."""
         if self._fixed_weights is not None and not torch.is_grad_enabled():
             return self._fixed_weights

@@ -1,4 +1,4 @@
-"""Checkpoints of the reference GenDD implementation loaded into ``GenDD`` / ``GenDDPretrain`` (docs/method.md §5).
+"""Checkpoints of the original implementation loaded into ``GenDD`` / ``GenDDPretrain`` (docs/method.md §5).
 
 Files: CIFAR ``{"model": sd, ...}``; ImageNet ``{"state_dict": sd, "optimizer": ..., "epoch": ...}``
 with DDP's ``module.`` prefix. Keys, reference -> this project:
@@ -6,7 +6,7 @@ with DDP's ``module.`` prefix. Keys, reference -> this project:
 ``cls_projector.0.*`` -> ``projector.*``, ``diffloss.net.*`` -> ``head.*``, stage 1's ``proj.*`` ->
 ``proj.*``; ``chunk_idx`` (the token indices, shape (1, N)) must equal arange(N) for the
 distiller's N tokens and is dropped. Any key that cannot be placed, and any key the module
-needs but the file lacks, is named in the error (in the reference's spelling).
+needs but the file lacks, is named in the error (in the original implementation's spelling).
 """
 from __future__ import annotations
 
@@ -37,17 +37,17 @@ def _to_reference_name(key: str) -> str:
 def check_token_indices(chunk_idx: torch.Tensor, num_tokens: int) -> None:
     """``chunk_idx`` must be arange(N) (any leading singleton dims) for the distiller's N tokens."""
     if chunk_idx.shape[-1] != num_tokens:
-        raise StateDictMismatch(f"the reference checkpoint splits the teacher feature into {chunk_idx.shape[-1]} "
-                                f"tokens, this GenDD into {num_tokens}: use the teacher (and --token_dim) it was "
-                                f"trained with")
+        raise StateDictMismatch(f"the original implementation's checkpoint splits the teacher feature into "
+                                f"{chunk_idx.shape[-1]} tokens, this GenDD into {num_tokens}: use the teacher (and "
+                                f"--token_dim) it was trained with")
     if not torch.equal(chunk_idx.reshape(-1).long().cpu(), torch.arange(num_tokens)):
-        raise StateDictMismatch(f"the reference checkpoint's chunk_idx is {chunk_idx.reshape(-1).tolist()[:8]}..., "
+        raise StateDictMismatch(f"the checkpoint's chunk_idx is {chunk_idx.reshape(-1).tolist()[:8]}..., "
                                 f"not the token indices 0..{num_tokens - 1}: the file is not a GenDD checkpoint "
-                                f"of the reference implementation (or it was edited)")
+                                f"of the original implementation (or it was edited)")
 
 
 def reference_state_dict(obj: object, num_tokens: int | None) -> dict[str, torch.Tensor]:
-    """The reference checkpoint ``obj`` (a loaded file, a path or a state_dict) as a state_dict of
+    """The original implementation's checkpoint ``obj`` (a loaded file, a path or a state_dict) as a state_dict of
     this project's distiller; ``num_tokens`` is None for stage 1 (no chunk_idx expected).
 
     Raises ``StateDictMismatch`` naming every key that has no place in this project's layout.
@@ -58,8 +58,8 @@ def reference_state_dict(obj: object, num_tokens: int | None) -> dict[str, torch
     chunk_idx = sd.pop(TOKEN_INDEX_KEY, None)
     if num_tokens is not None:
         if chunk_idx is None:
-            raise StateDictMismatch(f"the reference stage-2 checkpoint has no {TOKEN_INDEX_KEY!r}: it is not a "
-                                    f"GenDD stage-2 file of the reference implementation")
+            raise StateDictMismatch(f"the checkpoint has no {TOKEN_INDEX_KEY!r}: it is not a GenDD stage-2 file "
+                                    f"of the original implementation")
         check_token_indices(chunk_idx, num_tokens)
     elif chunk_idx is not None:
         raise StateDictMismatch(f"{TOKEN_INDEX_KEY!r} belongs to stage-2 checkpoints; load this file into GenDD")

@@ -20,8 +20,8 @@ def num_tokens(feature_dim: int, token_dim: int = 64) -> int:
     if token_dim < 1 or feature_dim % token_dim != 0:
         raise ValueError(
             f"the teacher feature dimension {feature_dim} is not divisible by the token dimension {token_dim}; "
-            f"choose a token dimension that divides {feature_dim} (the reference uses 64) or a teacher whose "
-            f"feature dimension is a multiple of {token_dim}")
+            f"choose a token dimension that divides {feature_dim} (the original implementation uses 64) or a "
+            f"teacher whose feature dimension is a multiple of {token_dim}")
     return feature_dim // token_dim
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GenDD cost benchmark (issue #5), on whatever device is present (CUDA when available, else CPU):
+# GenDD cost benchmark, on whatever device is present (CUDA when available, else CPU):
 # training images/s of GenDD and KD per pair, evaluation images/s per sampling setting, peak memory,
 # each in the reference mode and the fast mode(s), measured side by side in one run. Writes
 # bench/results.json (one record per measurement) and bench/results.md (the table).

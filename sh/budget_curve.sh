@@ -8,7 +8,7 @@
 #            (50/240 of the budget), stage-2 warm-up 50/240 and the recipe's step decay at
 #            150/180/210 of 240 (rounded to whole epochs).
 # DKD/IKL ramp their KD term over 20/240 of the budget, as the CIFAR recipe. GenDD is read out
-# three ways: the probe, the sampled path at the fast setting, and at the reference setting
+# three ways: the probe, the sampled path at the fast preset, and at the paper's sampling setting
 # (100 ancestral steps, guidance 2, 5 draws) on a fixed test subset. At ABLATION_BUDGET, one
 # seed of GenDD (matched) with one knob changed at a time (ABLATIONS; probe and fast read-outs).
 # Writes results/budget_curve.md and results/budget_curve.png. Every setting below takes an
@@ -81,7 +81,7 @@ run_unit() {   # regime budget seed subset: every method at one budget and seed
 
 run_ablation() {   # one GenDD (matched) run per knob=value at ABLATION_BUDGET, each with its own stage 1 (the
   local knob      # same weights as the curve's: no two jobs write one run folder); probe and fast read-outs
-  for knob in $ABLATIONS; do   # only (the reference setting of a width-1024 head takes hours on a CPU)
+  for knob in $ABLATIONS; do   # only (the paper's sampling setting of a width-1024 head takes hours on a CPU)
     run_matched limited "$ABLATION_BUDGET" "$ABLATION_SEED" "$IMAGES" \
       "limited_b${ABLATION_BUDGET}_${knob//=/}_s${ABLATION_SEED}" 0 "--${knob%%=*}" "${knob#*=}"
   done

@@ -4,7 +4,7 @@
 # (stage 1 + stage 2), each with the same total epochs, data and augmentation, for several
 # seeds (FULL_SEEDS, LIMITED_SEEDS), in two regimes: the full training set, and a limited-data
 # regime (the students see LIMITED_IMAGES images; the teacher saw all of them).
-# GenDD is reported three ways: the sampled path at the reference setting (100 ancestral
+# GenDD is reported three ways: the sampled path at the paper's sampling setting (100 ancestral
 # steps, guidance 2, 5 draws), the sampled path at the fast setting, and the linear probe.
 # Writes results/fashion_mnist.md and results/fashion_mnist.png. Every setting below can be
 # overridden from the environment (CI runs a shortened version); a second run reuses every

@@ -1,5 +1,5 @@
 # GenDD on one CIFAR-100 teacher/student pair: stage 1 (student feature -> teacher classifier),
-# then stage 2 (diffusion distillation) from stage 1's result, as the reference does.
+# then stage 2 (diffusion distillation) from stage 1's result, as the original implementation does.
 # Sourced by sh/train_<pair>_gendd.sh after it sets the pair's hyper-parameters.
 # Overrides: every variable the launcher sets (SMOOTH=0.8 bash sh/train_...sh), GPUS (default 1) ...
 # EXTRA_ARGS (../sh/lib/launch.sh), SAVE_DIR (run folders, default save), TEACHER_DIR (default $SAVE_DIR/models),

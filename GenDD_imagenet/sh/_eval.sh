@@ -4,7 +4,7 @@
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EXTRA_ARGS
 # (../sh/lib/launch.sh), every variable the launcher sets (NUM_SAMPLING=1 bash sh/...), SAVE_DIR
 # (the run folders, default save), CKPT (a checkpoint to evaluate instead of the run's final.pth, e.g. one
-# of the reference implementation), TRIAL, IMAGE_SIZE, RESULTS_TABLE (default results/imagenet.md),
+# of the original implementation), TRIAL, IMAGE_SIZE, RESULTS_TABLE (default results/imagenet.md),
 # GENDD_ARGS (GenDD runs: the head flags the run was trained with, when not the default).
 # PRESET=fast (GenDD runs): the named cheap sampling setting (gendd/cli/gendd.py SAMPLING_PRESETS);
 # it replaces the launcher's sampler, steps and number of draws.

@@ -1,5 +1,5 @@
 # GenDD on ImageNet for one teacher/student pair: stage 1 (student feature -> teacher classifier),
-# then stage 2 (diffusion distillation) from stage 1's result, as the reference does.
+# then stage 2 (diffusion distillation) from stage 1's result, as the original implementation does.
 # Sourced by sh/imagenet_train_<pair>_gendd*.sh after it sets the pair's hyper-parameters.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (../sh/lib/launch.sh), every variable the launcher sets (SMOOTH=0.8 bash sh/...), SAVE_DIR (run

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Label-free GenDD on CC3M, resnet50 -> MobileNetV1 (docs/method.md §4): lambda 0, the targets are the teacher's features;
 # the student's fc stays frozen (no labels); evaluated on ImageNet val (sampled path) every epoch.
-# BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
+# BATCH is the global batch (the original implementation: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), CC3M_SHARDS, TEACHER, TRIAL, IMAGE_SIZE, GENDD_ARGS (see sh/_cc3m.sh).
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
@@ -9,7 +9,7 @@ SCRIPT=main_unsupervised_gendd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
 TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
 STUDENT=${STUDENT:-MobileNetV1}
-BATCH=${BATCH:-512}                                 # global: 8 GPUs x 64 in the reference
+BATCH=${BATCH:-512}                                 # global: 8 GPUs x 64 in the original implementation
 TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}
 ITERATIONS_PER_EPOCH=${ITERATIONS_PER_EPOCH:-5500}  # steps per CC3M epoch
 LR=${LR:-2e-3}                                      # AdamW, warm-up then half-cosine to MIN_LR

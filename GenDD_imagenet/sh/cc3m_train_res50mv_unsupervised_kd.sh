@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Label-free KD on CC3M, resnet50 -> MobileNetV1 (docs/method.md §4): KL(teacher || student) at T = 1,
 # no labels; evaluated on ImageNet val with the student's own classifier every epoch.
-# The student's fc stays frozen at its random initialisation, as in the reference; add
+# The student's fc stays frozen at its random initialisation, as in the original implementation; add
 # "--train_fc" to EXTRA_ARGS to train it too.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), CC3M_SHARDS, TEACHER, TRIAL, IMAGE_SIZE (see sh/_cc3m.sh).
@@ -10,7 +10,7 @@ SCRIPT=main_unsupervised_kd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
 TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
 STUDENT=${STUDENT:-MobileNetV1}
-BATCH=${BATCH:-512}                                 # global: 8 GPUs x 64 in the reference
+BATCH=${BATCH:-512}                                 # global: 8 GPUs x 64 in the original implementation
 TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}
 ITERATIONS_PER_EPOCH=${ITERATIONS_PER_EPOCH:-5500}  # steps per CC3M epoch
 LR=${LR:-0.2}                                       # SGD momentum 0.9, warm-up then cosine

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # IKL-KD on ImageNet, resnet34 -> resnet18 (docs/method.md §4).
-# BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
+# BATCH is the global batch (the original implementation: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE (see sh/_kd_imagenet.sh).
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
@@ -8,7 +8,7 @@ METHOD=ikl
 TEACHER_ARCH=${TEACHER_ARCH:-resnet34}
 TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
 STUDENT=${STUDENT:-resnet18}
-BATCH=${BATCH:-512}                # global: 8 GPUs x 64 in the reference
+BATCH=${BATCH:-512}                # global: 8 GPUs x 64 in the original implementation
 TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}  # SGD momentum 0.9, lr x0.1 at LR_DECAY_EPOCHS
 LR=${LR:-0.2}
 WD=${WD:-1e-4}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GenDD on ImageNet, resnet50 -> MobileNetV1, 100 epochs: stage 1 then stage 2 from its result (docs/method.md §4).
-# BATCH is the global batch (the reference: 8 GPUs x 64), split over the GPUS x NNODES processes.
+# BATCH is the global batch (the original implementation: 8 GPUs x 64), split over the GPUS x NNODES processes.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), TEACHER, TRIAL, IMAGE_SIZE, GENDD_ARGS (see sh/_gendd_imagenet.sh).
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
@@ -8,7 +8,7 @@ TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
 TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
 STUDENT=${STUDENT:-MobileNetV1}
 RECIPE=${RECIPE:-none}                       # none | A1 | A2: RandAugment + Mixup/CutMix (+ label smoothing) with soft targets
-BATCH=${BATCH:-512}                          # global: 8 GPUs x 64 in the reference
+BATCH=${BATCH:-512}                          # global: 8 GPUs x 64 in the original implementation
 PRE_EPOCHS=${PRE_EPOCHS:-20}                 # stage 1: AdamW, cosine, no warm-up
 PRE_LR=${PRE_LR:-2e-3}
 PRE_WD=${PRE_WD:-2e-2}

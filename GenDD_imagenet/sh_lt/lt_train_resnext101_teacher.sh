@@ -6,7 +6,7 @@
 # Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
 SCRIPT=main_lt.py
 ARCH=${ARCH:-resnext101_32x4d}
-BATCH=${BATCH:-256}             # global: 8 GPUs x 32 in the reference
+BATCH=${BATCH:-256}             # global: 8 GPUs x 32 in the original implementation
 TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}
 LR=${LR:-0.1}                   # SGD momentum 0.9, warm-up then cosine
 WD=${WD:-5e-4}

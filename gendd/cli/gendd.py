@@ -38,8 +38,8 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
     g.add_argument("--lr_decay_epochs", default="150,180,210", help="step decay epochs (×0.1), without --cos")
     g.add_argument("--path_pretrain", default="", help="stage-1 result to start the student from "
                    "('auto': the stage-1 run of the same pair and trial under --save_dir)")
-    g.add_argument("--resume", default="", help="GenDD weights (this project's or the reference's) to evaluate "
-                   "with --evaluate, or to start training from")
+    g.add_argument("--resume", default="", help="GenDD weights (this project's or the original implementation's) "
+                   "to evaluate with --evaluate, or to start training from")
     g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
     g.add_argument("--reference_mode", action="store_true",
                    help="run GenDD's straightforward reference path (every row materialised, no fused adaLN); "
@@ -86,7 +86,7 @@ def eval_tag(args) -> str:
 @dataclasses.dataclass(frozen=True)
 class GenDDRun:
     """The typed GenDD settings of a command line: the registered method, its own settings,
-    sampling, and the reference (slow) path switch."""
+    sampling, and the --reference_mode (slow path) switch."""
     method: str
     settings: object
     sampling: SamplingSettings
@@ -123,7 +123,7 @@ def gendd_train_config(args, run_dir: str, epochs: int) -> TrainConfig:
 
 
 def checkpoint_teacher_fc(path: str) -> tuple[int, int]:
-    """(num_classes, Dt) of the teacher layer stored in a GenDD checkpoint (ours or the reference's)."""
+    """(num_classes, Dt) of the teacher layer stored in a GenDD checkpoint (ours or the original implementation's)."""
     sd = strip_prefix(unwrap(read_checkpoint(path)))
     for key in ("teacher_fc.weight", "classifier.weight", "cls_centers"):
         if key in sd:
@@ -133,7 +133,7 @@ def checkpoint_teacher_fc(path: str) -> tuple[int, int]:
 
 
 def load_gendd_weights(distiller: GenDD, path: str) -> None:
-    """Load GenDD weights written by this project (``student.*`` keys) or by the reference
+    """Load GenDD weights written by this project (``student.*`` keys) or by the original implementation
     implementation (``model.*``, ``diffloss.net.*``, ...), strictly."""
     obj = read_checkpoint(path)
     sd = strip_prefix(unwrap(obj))

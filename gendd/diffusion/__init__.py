@@ -6,8 +6,8 @@ from .schedule import cosine_betas, respace_timesteps
 
 
 def cosine_diffusion(num_timesteps: int = 1000) -> GaussianDiffusion:
-    """The training diffusion of the reference: the cosine schedule re-derived over all T kept
-    steps (β_i = 1 − ᾱ_i/ᾱ_{i−1}, as the reference's spaced diffusion computes it)."""
+    """The training diffusion of the original implementation: the cosine schedule re-derived over all T kept
+    steps (β_i = 1 − ᾱ_i/ᾱ_{i−1}, as the original implementation's spaced diffusion computes it)."""
     return GaussianDiffusion(cosine_betas(num_timesteps)).respace(num_timesteps)
 
 

@@ -1,7 +1,7 @@
 """Gaussian diffusion in the improved-DDPM form with learned-range variance (docs/method.md §2).
 
 Tables are computed in float64 (numpy). A lookup at per-row timesteps t returns float32
-rows, exactly as the reference (which indexes the float64 table and casts): casting the
+rows, exactly as the original implementation (which indexes the float64 table and casts): casting the
 table once and indexing it gives the same numbers, so float32 copies are cached per device.
 
 The model output has 2·C channels: ε̂ (first C) and v (last C). A respaced diffusion (see

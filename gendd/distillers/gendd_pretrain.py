@@ -43,7 +43,7 @@ class GenDDPretrain(Distiller):
 def student_state_from_pretrain(source: GenDDPretrain | str | os.PathLike | dict) -> dict[str, torch.Tensor]:
     """The student's state_dict (backbone and its fc) from a stage-1 module, file or checkpoint dict.
 
-    Accepts this project's layout (``student.*``) and the reference one (``model.*``), with or
+    Accepts this project's layout (``student.*``) and the original implementation's one (``model.*``), with or
     without a DDP ``module.`` prefix; ``proj.*`` and the teacher layer are dropped.
     """
     if isinstance(source, GenDDPretrain):

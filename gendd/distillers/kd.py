@@ -2,7 +2,7 @@
 
 Forms used by the launchers: CIFAR (0.1, 0.9, T 4); ImageNet (0.5, 0.5, T 1); unsupervised
 CC3M (ce_weight 0, kd_weight 1, T 1, labels None, ``train_fc=False``: the student's final
-layer stays frozen, as in the reference).
+layer stays frozen, as in the original implementation).
 """
 from __future__ import annotations
 

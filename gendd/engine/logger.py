@@ -1,4 +1,5 @@
-"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, tqdm, and optionally
+"""Rank-0 logging: console + ``log.txt``, ``metrics.jsonl``, TensorBoard, progress (a tqdm bar on
+a terminal, plain lines in a file or a scheduler's log: ``progress.py``), and optionally
 Weights & Biases (``wandb_config``: the run's configuration; wandb is imported only then, it is
 no required dependency).
 
@@ -16,6 +17,8 @@ import time
 import zlib
 
 from tqdm import tqdm
+
+from .progress import progress_meter
 
 
 class RunLogger:
@@ -54,8 +57,8 @@ class RunLogger:
             self._wandb.log({k: v for k, v in row.items() if k not in ("step", "time")}, step=step)
 
     def progress(self, total: int, desc: str, initial: int = 0):
-        return tqdm(total=total, initial=initial, desc=desc, disable=not self.enabled, dynamic_ncols=True,
-                    leave=False, file=sys.stdout)
+        """A tqdm bar when stdout is a terminal; otherwise one plain line every 5 % and at the end."""
+        return progress_meter(total, desc, initial, enabled=self.enabled, stream=sys.stdout)
 
     def _writer(self):
         if self._tb is None and self._use_tb:

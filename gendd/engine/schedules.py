@@ -4,7 +4,7 @@ Being functions of the step (not stateful scheduler objects), they resume exactl
 the step stored in a checkpoint.
 
 * warmup: lr rises linearly over the first ``warmup_epochs`` epochs, reaching the base lr
-  exactly at the end of warm-up (the reference's step schedule stayed at
+  exactly at the end of warm-up (the original implementation's step schedule stayed at
   (warmup−1)/warmup of it; not copied);
 * "step": base lr × gamma^(number of milestones ≤ current epoch), epochs 0-based;
 * "cosine": half-cosine from the base lr to ``min_lr`` over the steps after warm-up;

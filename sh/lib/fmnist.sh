@@ -65,7 +65,7 @@ train_stage2() {   # save_dir epochs trial seed subset stage1_file [extra GenDD 
     --sampling_steps "$FAST_STEPS" --eval_every "$epochs" "$@")
 }
 
-eval_reference() {   # save_dir trial seed subset [GenDD head flags...]: the reference setting on the fixed subset
+eval_reference() {   # save_dir trial seed subset [GenDD head flags...]: the paper's sampling setting on the fixed subset
   local save=$1 trial=$2 seed=$3 subset=$4; shift 4
   local common; mapfile -t common < <(common_args "$save")
   local run="$save/student_gendd/S-${STUDENT}_T-${TEACHER}_fashion_mnist_trial_${trial}"

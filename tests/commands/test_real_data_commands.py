@@ -1,4 +1,4 @@
-"""The two real-data commands, shortened: `bash sh/evidence.sh` (what CI runs of issue #7's
+"""The two real-data commands, shortened: `bash sh/evidence.sh` (what CI runs of the
 evidence) and `bash sh/quickstart.sh`, on Fashion-MNIST from the Debian package files
 (`.ci/run` installs dataset-fashion-mnist)."""
 import json
@@ -42,8 +42,8 @@ def test_evidence_command_shortened(tmp_path):
     rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in table.splitlines()
             if line.startswith("| ") and not line.startswith("| method")}
     assert {"student alone", "KD", "DKD", "IKL-KD", "GenDD probe"} <= set(rows)
-    assert any(name.startswith("GenDD sampled, reference") for name in rows)
-    assert any(name.startswith("GenDD sampled, fast") for name in rows)
+    assert any(name.startswith("GenDD sampled, paper's setting") for name in rows)
+    assert any(name.startswith("GenDD sampled, fast preset") for name in rows)
     for name, cells in rows.items():
         assert len(numbers(cells[0])) == 2 and len(numbers(cells[3])) == 2, (name, cells)   # mean ± std, 2 seeds
         assert cells[-1].strip() == "2"
@@ -99,8 +99,9 @@ def test_budget_curve_command_shortened(tmp_path):
                                / "config.yaml").read_text()) for s in (0, 1)]
     assert [c["seed"] for c in configs] == [0, 1]
     assert "smooth = 0.5 (seed 0)" in ablation and "as the curve (seed 0)" in ablation
-    assert len(ablation["smooth = 0.5 (seed 0)"]) == 3      # probe, sampled fast, seconds
-    assert re.search(r"- limited, GenDD (matched|paper), sampled reference: (reaches|does not reach) KD", table)
+    assert len(ablation["smooth = 0.5 (seed 0)"]) == 3      # probe, sampled at the fast preset, seconds
+    assert re.search(r"- limited, GenDD (matched|paper), sampled at the paper's setting: (reaches|does not reach) KD",
+                     table)
 
 
 def markdown_rows(text: str, header_start: str) -> dict[str, list[str]]:

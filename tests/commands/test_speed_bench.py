@@ -20,7 +20,7 @@ def test_benchmark_writes_records_table_and_matching_curves(tmp_path):
     train = {(r["method"], r["mode"]) for r in records if r["kind"] == "train"}
     assert train == {(m, mode) for m in ("gendd", "kd") for mode in ("reference", "fast fp32")}
     evals = [r for r in records if r["kind"] == "eval"]
-    assert len(evals) == len(run.EVAL_SETTINGS) + 1  # every setting fast, the reference setting also in reference mode
+    assert len(evals) == len(run.EVAL_SETTINGS) + 1  # every setting fast, the paper's setting also in --reference_mode
     for r in records:
         assert r["device"].startswith("cpu")
         if r["kind"] != "loss_curve":

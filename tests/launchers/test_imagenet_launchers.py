@@ -18,7 +18,7 @@ from helpers.imagenet_smoke import TREE, cc3m_shards, image_tree, record_launche
 
 pytestmark = pytest.mark.slow
 
-GLOBAL_512 = dict(batch_size=512, batch_per_process=512, world_size=1)  # 8 GPUs x 64 in the reference, here 1 process
+GLOBAL_512 = dict(batch_size=512, batch_per_process=512, world_size=1)  # the original's 8 GPUs x 64, here 1 process
 RESNET_GENDD_STAGE2 = dict(learning_rate=2e-3, weight_decay=2e-2, epochs=100, smooth=0.9, beta=1.0,
                            diffusion_batch_mul=10, token_dim=64, cond_drop_prob=0.2, width=1024, depth=3,
                            beta2_min=0.96, cos=True, min_lr=1e-6, crop_scale=0.6, sampling_steps=64, num_sampling=1,

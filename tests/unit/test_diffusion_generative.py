@@ -4,7 +4,7 @@ conditional Gaussian distribution (means and covariances), through the guided an
 The data: 3 conditions (one-hot z) × 2 token indices; for each pair (c, k) a 64-d Gaussian
 N(μ_ck, Σ_ck) with a correlated 4-d block and independent stds in 0.2–0.5 elsewhere.
 
-Why T = 100 here: the reference samples 100 of T = 1000 steps; its first respaced step
+Why T = 100 here: the original implementation samples 100 of T = 1000 steps; its first respaced step
 (t = 999 → 989, β' ≈ 0.99999) multiplies the ε̂ error at t = 999 by 1/√α' ≈ 316, so sampling
 needs |ε̂ − ε| ≪ 3e-3 there, which a 128-wide MLP does not reach in a CPU minute (it plateaus
 near 0.02, giving samples that diverge). With T = 100 the first step amplifies by ≈ 32; and 30 %

@@ -12,7 +12,7 @@ def test_step_schedule_with_warmup_returns_to_base_lr():
     assert s(0) == pytest.approx(1e-3 / 500)
     assert s(249) == pytest.approx(1e-3 * 250 / 500)
     assert s(499) == pytest.approx(1e-3)          # last warm-up step reaches the base lr
-    assert s(500) == pytest.approx(1e-3)          # ... and stays there (the reference did not)
+    assert s(500) == pytest.approx(1e-3)          # ... and stays there (the original implementation did not)
     assert s(1499) == pytest.approx(1e-3)
     assert s(1500) == pytest.approx(1e-4)         # epoch 150 (0-based) -> x0.1
     assert s(1800) == pytest.approx(1e-5)

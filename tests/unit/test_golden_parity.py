@@ -1,5 +1,5 @@
 """Parity with the original authors' implementation: the golden values of tests/data/golden/
-(computed with the official GenDD code, see its README) reproduced by this project's code from
+(computed with the original implementation, see its README) reproduced by this project's code from
 the same synthetic weights, within 1e-5 relative (max |error| / max |golden|)."""
 import pytest
 import torch

@@ -1,6 +1,6 @@
 """Pieces of the ImageNet-tree scripts: the results table, recipe (Mixup/CutMix) labels reaching
 GenDD's probe, label-free GenDD, shapes-only teachers for dry runs, and evaluating checkpoints
-of the reference implementation (and refusing ones that do not fit the data)."""
+of the original implementation (and refusing ones that do not fit the data)."""
 import argparse
 import json
 
@@ -155,7 +155,7 @@ def test_shapes_only_teachers_make_the_checks_of_a_real_load_without_weights():
 
 
 def reference_checkpoint(path, num_classes: int) -> dict:
-    """A file in the reference's ImageNet R34->R18 stage-2 layout ({"state_dict", "optimizer", "epoch"},
+    """A file in the original implementation's ImageNet R34->R18 stage-2 layout ({"state_dict", "optimizer", "epoch"},
     DDP "module." keys), random weights, with the test data's class count in place of 1000."""
     layout = read_key_layout(REFERENCE_KEYS / "gendd_checkpoints" / "imagenet_resnet34_resnet18_stage2.txt")
     layout = {k: (tuple(num_classes if d == 1000 else d for d in shape), dtype) for k, (shape, dtype) in layout.items()}
@@ -203,7 +203,7 @@ def test_checkpoint_of_another_class_count_is_refused_clearly(tree, tmp_path, mo
 def test_reference_mobilenet_checkpoint_maps_onto_gendd_and_token_counts_are_checked():
     layout = read_key_layout(REFERENCE_KEYS / "gendd_checkpoints" / "imagenet_resnet50_MobileNetV1_stage2.txt")
     sd = synthesize_state_dict(layout)
-    sd["module.chunk_idx"] = torch.arange(32)[None]   # the reference stores arange(N)
+    sd["module.chunk_idx"] = torch.arange(32)[None]   # the original implementation stores arange(N)
     distiller = GenDD(build_model("MobileNetV1", 1000), teacher_fc=(1000, 2048))
     load_reference_checkpoint(distiller, {"state_dict": sd, "optimizer": {}, "epoch": 3})
     assert torch.equal(distiller.student.model[0][0].weight, sd["module.model.model.0.0.weight"])

@@ -22,12 +22,12 @@ def student_for(name):
 
 
 def reference_file(path, tmp_path):
-    """A synthesized checkpoint in the layout of ``path``, saved as the reference wraps it."""
+    """A synthesized checkpoint in the layout of ``path``, saved as the original implementation wraps it."""
     layout = read_key_layout(path)
     sd = synthesize_state_dict(layout)
     for key in sd:
         if key.endswith("chunk_idx"):
-            sd[key] = torch.arange(sd[key].shape[-1])[None]  # what the reference stores
+            sd[key] = torch.arange(sd[key].shape[-1])[None]  # what the original implementation stores
     wrapped = {"model": sd} if path.stem.startswith("cifar") else {"state_dict": sd, "optimizer": {}, "epoch": 7}
     file = tmp_path / "checkpoint.pth"
     torch.save(wrapped, file)
