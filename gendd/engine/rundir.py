@@ -8,6 +8,10 @@
 * a folder holding a run of a *different* configuration is refused with the differing
   flags listed, unless ``mode="resume"`` (continue anyway, the new flags win) or
   ``mode="overwrite"`` (the old run is deleted first);
+* a folder whose run never got as far as a checkpoint (it failed or was stopped before its first
+  one, e.g. on a value it could not use) holds nothing to protect: another configuration takes
+  it over in every mode. The earlier attempt's files are removed except ``log.txt``, which
+  keeps its record, and ``take_note`` returns the line saying so for the run's log;
 * another world size or global batch (see ``layout``) is refused in ``resume`` mode too once the
   folder holds a checkpoint; before that, the world size is free (a dry run on one process
   followed by the real run on eight is the same run).
@@ -34,6 +38,7 @@ RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_st
 
 
 _PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume
+_NOTES: dict[str, str] = {}     # run folder -> what prepare_run_dir did that the run's log should say
 
 
 class RunDirConflict(RuntimeError):
@@ -61,7 +66,10 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
         old = _read_config(cfg_path)
         check_layout(run_dir, old, config)
         diffs = config_differences(old, config, RUNTIME_KEYS | PROCESS_KEYS)
-        if diffs and mode == "auto":
+        if diffs and not has_progress(run_dir):
+            _take_over(run_dir, diffs, is_main)
+            diffs, existed = [], False
+        elif diffs and mode == "auto":
             raise RunDirConflict(
                 f"{run_dir!r} holds a run of a different configuration:\n  " + "\n  ".join(diffs) +
                 "\nRefusing to mix runs. Pass --resume_mode resume to continue it with the new flags, "
@@ -74,6 +82,20 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     return existed
 
 
+def _take_over(run_dir: str, diffs: list[str], is_main: bool) -> None:
+    """Clear a folder whose earlier attempt, of another configuration, left no checkpoint."""
+    if is_main:   # config.yaml is replaced atomically below: other ranks may be reading it
+        _empty(run_dir, keep=(".lock", "log.txt", "config.yaml"))
+    _NOTES[os.path.abspath(run_dir)] = (
+        "the folder held an attempt of another configuration that stopped before its first checkpoint ("
+        + "; ".join(diffs) + "): nothing of it was kept but this log; starting with the new configuration")
+
+
+def take_note(run_dir: str) -> str | None:
+    """The line ``prepare_run_dir`` left for the run's log (None when there is none)."""
+    return _NOTES.pop(os.path.abspath(run_dir), None)
+
+
 def commit_config(run_dir: str, is_main: bool = True) -> None:
     """Write the configuration ``prepare_run_dir`` held back under ``mode="resume"``, if any."""
     text = _PENDING.pop(os.path.abspath(run_dir), None)
@@ -81,11 +103,12 @@ def commit_config(run_dir: str, is_main: bool = True) -> None:
         atomic_write_text(text, os.path.join(run_dir, "config.yaml"))
 
 
-def _empty(run_dir: str, keep: str = ".lock") -> None:
-    """Delete everything in ``run_dir`` except the lock this process holds (see ``gendd.engine.lock``)."""
+def _empty(run_dir: str, keep: tuple[str, ...] = (".lock",)) -> None:
+    """Delete everything in ``run_dir`` except ``keep``: the lock this process holds (see
+    ``gendd.engine.lock``), and the names given."""
     for name in os.listdir(run_dir):
         path = os.path.join(run_dir, name)
-        if name == keep:
+        if name in keep:
             continue
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
