@@ -40,8 +40,10 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                         "or delete it first (overwrite); the same configuration always resumes")
     g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
     g.add_argument("--cuda_graph", action="store_true",
-                   help="capture the whole training step once and replay it as a CUDA graph (one process; "
-                        "ignored with a notice on the CPU and under DDP)")
+                   help="capture the whole training step once and replay it as a CUDA graph (one process; ignored "
+                        "with a notice under DDP). Without CUDA the captured step's program runs eagerly, with no "
+                        "graph: the same training up to float32 rounding, but GenDD then draws its feature mixup "
+                        "from another random stream, so its weights differ from a run without the flag")
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=d["max_nonfinite"],
                    help="stop after this many non-finite losses in a row")
