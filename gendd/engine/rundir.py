@@ -14,7 +14,10 @@
   keeps its record, and ``take_note`` returns the line saying so for the run's log;
 * another world size or global batch (see ``layout``) is refused in ``resume`` mode too once the
   folder holds a checkpoint; before that, the world size is free (a dry run on one process
-  followed by the real run on eight is the same run).
+  followed by the real run on eight is the same run), and so it is when the run's newest
+  checkpoint ends an epoch and only the world size changes (a finished run extended by more
+  epochs under another process count: no sample is skipped or seen twice, and the steps per
+  epoch, so the schedules, stay those of the global batch).
 
 ``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
 only when it changes, so a refused or failed start leaves the folder as it was. Under
@@ -27,9 +30,10 @@ from __future__ import annotations
 import os
 import shutil
 
+import torch
 import yaml
 
-from .checkpoint import atomic_write_text
+from .checkpoint import CheckpointManager, atomic_write_text
 from .layout import PROCESS_KEYS, layout_change
 
 # Flags that change how a run executes but not what it computes.
@@ -132,10 +136,25 @@ def _read_config(path: str) -> dict:
 
 
 def check_layout(run_dir: str, old: dict, new: dict) -> None:
-    """Refuse to resume a checkpoint under another world size or global batch (``layout.layout_change``)."""
+    """Refuse to resume a checkpoint under another world size or global batch (``layout.layout_change``),
+    unless only the world size changes and the newest checkpoint ends an epoch."""
     why = layout_change(old, new)
-    if why and has_progress(run_dir):
+    if why and has_progress(run_dir) and not (old.get("batch_size") == new.get("batch_size")
+                                              and ends_an_epoch(run_dir)):
         raise RunDirConflict(f"cannot resume {run_dir!r}: {why}")
+
+
+def ends_an_epoch(run_dir: str) -> bool:
+    """The newest checkpoint of the run can be read and stands at an epoch boundary (step 0 of
+    its epoch). Its tensors are memory-mapped, not read."""
+    paths = CheckpointManager(run_dir).paths()
+    if not paths:
+        return False
+    try:
+        state = torch.load(paths[-1], map_location="cpu", weights_only=False, mmap=True)
+    except Exception:   # unreadable: refuse, as for a checkpoint inside an epoch
+        return False
+    return isinstance(state, dict) and state.get("step_in_epoch") == 0
 
 
 def has_progress(run_dir: str) -> bool:
