@@ -70,14 +70,15 @@ def check_useful(distiller, steps: int, skipped: int) -> None:
         raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) had a non-finite loss and "
                             f"were skipped, so the model is untrained and no final.pth is written. Lower the "
                             f"learning rate or check the data and the teacher")
+    problems = [weight_problem(distiller)]
     if skipped > MAX_SKIPPED_SHARE * steps:
-        raise NonFiniteLoss(f"training did not really take place: {skipped} of {steps} steps "
-                            f"({100 * skipped / steps:.0f} %) had a non-finite loss and were skipped, more than "
-                            f"{MAX_SKIPPED_SHARE:.0%}; no final.pth is written (the checkpoints are kept). Lower the "
-                            f"learning rate, set a gradient clip, or check the data and the teacher")
-    problem = weight_problem(distiller)
-    if problem:
-        raise NonFiniteLoss(f"{problem}: no final.pth is written")
+        problems.insert(0, f"training did not really take place: {skipped} of {steps} steps "
+                           f"({100 * skipped / steps:.0f} %) had a non-finite loss and were skipped, more than "
+                           f"{MAX_SKIPPED_SHARE:.0%}" + ("" if problems[0] else ". Lower the learning rate, set a "
+                                                         "gradient clip, or check the data and the teacher"))
+    problems = [p for p in problems if p]
+    if problems:
+        raise NonFiniteLoss("; ".join(problems) + ". No final.pth is written (the checkpoints are kept)")
 
 
 def weight_problem(distiller) -> str | None:
