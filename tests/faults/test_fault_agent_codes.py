@@ -5,8 +5,6 @@ its line, its peer stops in the next collective with one line (no traceback), an
 exits 2. Every rank saved on SIGTERM but then ended with 1 (a failing shutdown after the report):
 the agent exits 75. The agent's rule table is checked directly too."""
 import os
-import pickle
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,8 +12,8 @@ import sys
 import pytest
 
 from gendd.engine.agent import outcome
-from helpers.fault_tools import (CIFAR, RUNNER, children, environ_of, kd_args, kd_run_dir, make_world, newest_step,
-                                 process_env, wait_until)
+from helpers.fault_tools import (CIFAR, RUNNER, children, environ_of, kd_args, kd_args_with_a_bad_label, kd_run_dir,
+                                 make_world, newest_step, process_env, wait_until)
 from helpers.launcher_tools import free_port
 
 pytestmark = pytest.mark.slow
@@ -32,15 +30,8 @@ def agent_command(args: list[str], faults: bool = False) -> list[str]:
 
 
 def test_a_bad_label_on_one_rank_ends_the_job_with_exit_2(world, tmp_path):
-    data = shutil.copytree(world / "data", tmp_path / "data")
-    train = data / "cifar-100-python" / "train"
-    entry = pickle.loads(train.read_bytes())
-    entry["fine_labels"] = [150 if i == 2 else label for i, label in enumerate(entry["fine_labels"])]
-    train.write_bytes(pickle.dumps(entry))
-    args = kd_args(world, tmp_path / "save", 1)
-    args[args.index("--data_root") + 1] = str(data)
-    res = subprocess.run(agent_command(args), cwd=CIFAR, env=process_env(), capture_output=True, text=True,
-                         timeout=300)
+    res = subprocess.run(agent_command(kd_args_with_a_bad_label(world, tmp_path)), cwd=CIFAR, env=process_env(),
+                         capture_output=True, text=True, timeout=300)
     assert res.returncode == 2, res.stderr[-4000:]
     assert res.stderr.count("holds label 150, outside the model's 100 classes") == 1, res.stderr[-4000:]
     assert "error: a peer process of this run ended" in res.stderr, res.stderr[-4000:]

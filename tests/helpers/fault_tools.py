@@ -9,8 +9,10 @@ import io
 import json
 import os
 import pathlib
+import pickle
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +56,19 @@ def kd_args(world, save_dir, epochs: int = 2, *extra: str) -> list[str]:
 
 def kd_run_dir(save_dir) -> pathlib.Path:
     return pathlib.Path(save_dir) / "student_kd" / "S-resnet8_T-resnet8_cifar100_trial_0"
+
+
+def kd_args_with_a_bad_label(world, folder: pathlib.Path) -> list[str]:
+    """``kd_args`` for 1 epoch (run folders under ``folder/save``) on a copy of the data in
+    ``folder/data`` whose training sample 2 has the label 150, outside CIFAR-100's classes."""
+    data = shutil.copytree(world / "data", folder / "data")
+    train = data / "cifar-100-python" / "train"
+    entry = pickle.loads(train.read_bytes())
+    entry["fine_labels"] = [150 if i == 2 else label for i, label in enumerate(entry["fine_labels"])]
+    train.write_bytes(pickle.dumps(entry))
+    args = kd_args(world, folder / "save", 1)
+    args[args.index("--data_root") + 1] = str(data)
+    return args
 
 
 def gendd_args(world, save_dir, epochs: int = 2, *extra: str) -> list[str]:
