@@ -2,8 +2,12 @@
 
 A run is finished when its folder holds ``summary.json`` and ``final.pth``. GenDD runs are
 (re-)evaluated on the test set with the given sampling settings (``num_sampling`` 5 by
-default; the result is cached next to ``final.pth`` and reused only while final.pth is the
-same file: size and modification time); baselines report the final test accuracy (the last
+default), their random draws seeded with the run's own seed (its config.yaml), so that the
+same final.pth gives the same number on every call. The result is cached next to
+``final.pth`` under a key of every setting that changes it (sampler, steps, draws, guidance,
+temperature, η, test subset, seed) and reused only while final.pth is the same file (size and
+modification time); a cache file that cannot be read is evaluated again, with a warning.
+Baselines report the final test accuracy (the last
 epoch's evaluation, or ``test.json`` when a validation split was held out: a run without it
 is marked, never shown with its validation accuracy). One row per run (trial), plus mean ±
 std under a group of several trials. The headline is the last epoch; the best epoch during
@@ -18,9 +22,10 @@ import statistics
 import sys
 from collections import defaultdict
 
+import torch
 import yaml
 
-from gendd.cli import UserError, main_guard
+from gendd.cli import UserError, main_guard, trial_seed
 from gendd.engine import init_distributed
 from gendd.engine.checkpoint import atomic_write_text
 from gendd.cli.gendd import add_sampling_args, eval_tag
@@ -28,6 +33,9 @@ from gendd_cifar.data_args import build_data
 from gendd_cifar.evaluation import evaluate_gendd
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
+from gendd.validation import first_invalid_flag
+
+SAMPLING_KEYS = ("sampler", "sampling_steps", "num_sampling", "cfg_scale", "temperature", "eta")
 
 
 def parse():
@@ -85,22 +93,45 @@ def read_json(path):
     return None
 
 
+def run_seed(cfg: dict) -> int:
+    """The seed the run trained with (config.yaml; a folder from before it was recorded: its trial's)."""
+    seed = cfg.get("seed")
+    return int(seed) if isinstance(seed, int) else trial_seed(cfg.get("trial", "0"))
+
+
+def read_cache(path: str) -> dict | None:
+    """A cached evaluation, or None when there is none or it cannot be read (then said on stderr)."""
+    try:
+        cached = read_json(path)
+        if cached is None or isinstance(cached, dict):
+            return cached
+        problem = f"holds a {type(cached).__name__}"
+    except (OSError, ValueError) as err:
+        problem = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    print(f"warning: cached evaluation {path!r} cannot be read ({problem}): the run is evaluated again",
+          file=sys.stderr)
+    return None
+
+
 def gendd_test_accuracy(run, cfg, args, env) -> dict:
-    """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings;
-    the cached result is reused only while it belongs to this very final.pth."""
+    """Sampled/probe test accuracy of the run's final.pth with the requested sampling settings,
+    its draws seeded with the run's seed; the cached result is reused only while it belongs to
+    this very final.pth and to the same settings (``key``)."""
     final = os.path.join(run, "final.pth")
-    cache = os.path.join(run, eval_tag(args) + ".json")
-    cached = read_json(cache)
-    if cached is not None and cached.get("checkpoint") == fingerprint(final):
-        return cached
     run_args = argparse.Namespace(**cfg)
     run_args.test_subset = 0
-    for key in ("num_sampling", "sampler", "sampling_steps", "cfg_scale", "temperature", "eta"):
-        setattr(run_args, key, getattr(args, key))
+    for name in SAMPLING_KEYS:
+        setattr(run_args, name, getattr(args, name))
+    key = {name: getattr(run_args, name) for name in (*SAMPLING_KEYS, "test_subset")} | {"seed": run_seed(cfg)}
+    cache = os.path.join(run, eval_tag(run_args) + ".json")
+    cached = read_cache(cache)
+    if cached is not None and cached.get("checkpoint") == fingerprint(final) and cached.get("key") == key:
+        return cached
     run_args.resume, run_args.num_workers = final, args.num_workers
     data = build_data(run_args, env)
     student = build_model(run_args.model_s, data.num_classes)
-    result = dict(evaluate_gendd(run_args, env, data, student, None, run), checkpoint=fingerprint(final))
+    torch.manual_seed(key["seed"])   # the sampler's draws (noise, per step) come from torch's generator
+    result = dict(evaluate_gendd(run_args, env, data, student, None, run), checkpoint=fingerprint(final), key=key)
     if env.is_main:
         atomic_write_text(json.dumps(result, indent=2), cache)
     return result
@@ -160,6 +191,9 @@ def table(rows: dict, args, left_out: list) -> str:
 
 def main():
     args = parse()
+    problem = first_invalid_flag(args)
+    if problem:
+        raise UserError(problem)
     env = init_distributed(args.device)
     out = args.out or os.path.join("results", f"{args.dataset}.md")
     finished, left_out = scan_runs(args.save_dir, args.dataset)

@@ -7,6 +7,8 @@ import os
 
 import matplotlib
 
+from gendd.engine.logger import read_metrics
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -26,10 +28,7 @@ def run_info(pattern: str) -> dict:
         raise SystemExit(f"expected one finished run matching {pattern}, found {runs}")
     with open(os.path.join(runs[0], "summary.json")) as fh:
         summary = json.load(fh)
-    seconds = 0.0
-    with open(os.path.join(runs[0], "metrics.jsonl")) as fh:
-        for line in fh:
-            seconds += json.loads(line).get("train_epoch/epoch_seconds", 0.0)
+    seconds = sum(row.get("train_epoch/epoch_seconds", 0.0) for row in read_metrics(runs[0]))
     return {"summary": summary, "epochs": summary["last_epoch"], "seconds": seconds, "dir": runs[0]}
 
 

@@ -11,11 +11,12 @@ the warm-up and the graph capture, so the figure is an upper estimate of the ste
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from datetime import datetime
 from pathlib import Path
+
+from gendd.engine.logger import read_metrics
 
 def fail(message: str):
     print(f"error: {message}", file=sys.stderr)
@@ -38,7 +39,7 @@ def stamp(line: str) -> datetime:
 
 def stage_seconds(run: Path) -> tuple[float, float]:
     """(training seconds, evaluation seconds) of the run's first epoch."""
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = read_metrics(str(run))
     train = next(r["train_epoch/epoch_seconds"] for r in rows if "train_epoch/epoch_seconds" in r)
     lines = (run / "log.txt").read_text().splitlines()
     ended = next(stamp(l) for l in lines if re.search(r"\] epoch 1: ", l))

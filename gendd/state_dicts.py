@@ -2,7 +2,9 @@
 
 Every loader in the project goes through ``load_state_dict_strict`` so that a file that
 does not fit its module fails loudly, naming every key it could not place, instead of
-silently evaluating random weights (``strict=False`` is never used on user files).
+silently evaluating random weights (``strict=False`` is never used on user files), and a file
+whose weights hold NaN or inf (a damaged file, or one saved from a diverged run) is refused
+with ``NonFiniteWeights`` naming it, before it can poison a run.
 """
 from __future__ import annotations
 
@@ -12,11 +14,17 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
+from .validation import BadInput
+
 WRAPPER_KEYS = ("state_dict", "model", "module")
 
 
 class StateDictMismatch(RuntimeError):
     """A state_dict does not fit a module; the message lists every offending key."""
+
+
+class NonFiniteWeights(BadInput):
+    """A weights file holds NaN or inf: unusable (exit 2, naming the file and a tensor)."""
 
 
 class UnreadableCheckpoint(RuntimeError):
@@ -30,10 +38,19 @@ def read_checkpoint(path: str | os.PathLike) -> object:
         raise FileNotFoundError(f"checkpoint {path!r} does not exist; check the path (or fetch/train it first)")
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
+    except PermissionError as err:
+        raise permission_denied(path) from err
     except Exception as err:  # truncated zip, pickle garbage, ...
         raise UnreadableCheckpoint(
             f"checkpoint {path!r} cannot be read ({type(err).__name__}: {err}); the file is corrupted or "
             f"truncated: download or save it again") from err
+
+
+def permission_denied(path: str) -> UnreadableCheckpoint:
+    """The error for a checkpoint file this user may not read (not a damaged file)."""
+    return UnreadableCheckpoint(f"checkpoint {path!r} cannot be opened: permission denied; the file is there but "
+                                f"this user may not read it: make it readable (chmod/chown) or copy it somewhere "
+                                f"readable")
 
 
 def unwrap(obj: object, keys: tuple[str, ...] = WRAPPER_KEYS) -> dict[str, torch.Tensor]:
@@ -84,12 +101,25 @@ def mismatch_report(module: nn.Module, sd: Mapping[str, torch.Tensor]) -> tuple[
 
 
 def load_state_dict_strict(module: nn.Module, sd: Mapping[str, torch.Tensor], what: str = "checkpoint",
-                           hint: str = "") -> None:
-    """``module.load_state_dict(sd, strict=True)`` with an error listing every bad key."""
+                           hint: str = "", finite: bool = True) -> None:
+    """``module.load_state_dict(sd, strict=True)`` with an error listing every bad key; with
+    ``finite``, weights holding NaN or inf are refused (``NonFiniteWeights``)."""
     missing, unexpected, shapes = mismatch_report(module, sd)
     if missing or unexpected or shapes:
         raise StateDictMismatch(describe_mismatch(what, missing, unexpected, shapes, hint))
+    bad = nonfinite_entries(sd) if finite else []
+    if bad:
+        raise NonFiniteWeights(f"{what} holds NaN or inf in {len(bad)} tensor(s) (e.g. {bad[0]}): a model with "
+                               f"non-finite weights gives NaN outputs. The file is damaged or was saved from a "
+                               f"diverged run: use an intact file (train, save or download it again)")
     module.load_state_dict(sd, strict=True)
+
+
+def nonfinite_entries(sd: Mapping[str, torch.Tensor]) -> list[str]:
+    """Names of the floating-point tensors of ``sd`` that hold NaN or inf."""
+    return [name for name, t in sd.items()
+            if torch.is_tensor(t) and t.is_floating_point() and t.device.type != "meta"
+            and not bool(torch.isfinite(t).all())]
 
 
 def describe_mismatch(what: str, missing: list[str], unexpected: list[str], shapes: list[str], hint: str = "") -> str:

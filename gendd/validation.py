@@ -12,6 +12,8 @@ import argparse
 import math
 from collections.abc import Callable
 
+from .diffusion.schedule import DIFFUSION_STEPS
+
 FLOAT32_MAX = 3.4028234663852886e38
 
 
@@ -50,7 +52,7 @@ def finite() -> tuple[Callable[[object], bool], str]:
 
 
 POSITIVE = ("epochs", "batch_size", "eval_batch_size", "width", "depth", "token_dim", "diffusion_batch_mul",
-            "eval_every", "keep_last", "log_every", "max_nonfinite", "sampling_steps", "image_size",
+            "eval_every", "keep_last", "log_every", "max_nonfinite", "image_size",
             "iterations_per_epoch", "shuffle_buffer", "jobs")
 NON_NEGATIVE = ("num_workers", "save_every_steps", "num_sampling", "train_subset", "test_subset", "val_split",
                 "threads", "total_seconds", "weight_decay", "min_lr", "warmup_epochs", "loss_warmup", "ce_weight",
@@ -70,6 +72,9 @@ RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "beta2_min": within(0, 1, high_open=True),
     "momentum": within(0, 1, high_open=True),
     "crop_scale": within(0, 1),
+    # K respaces the T diffusion steps, so K <= T (else the first evaluation fails, after an epoch)
+    "sampling_steps": (within(1, DIFFUSION_STEPS)[0],
+                       f"must lie in [1, {DIFFUSION_STEPS}]: it respaces the {DIFFUSION_STEPS} diffusion steps"),
 }
 
 

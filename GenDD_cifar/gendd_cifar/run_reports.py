@@ -9,6 +9,8 @@ import statistics
 
 import yaml
 
+from gendd.engine.logger import read_metrics
+
 
 def load(path: str) -> dict:
     with open(path) as fh:
@@ -21,8 +23,7 @@ def finished(run: str) -> bool:
 
 def train_seconds(run: str) -> float:
     """Sum of the per-epoch training seconds the run logged (evaluation excluded)."""
-    with open(os.path.join(run, "metrics.jsonl")) as fh:
-        return sum(json.loads(line).get("train_epoch/epoch_seconds", 0.0) for line in fh)
+    return sum(row.get("train_epoch/epoch_seconds", 0.0) for row in read_metrics(run))
 
 
 def run_cost(*runs: str) -> dict:

@@ -20,8 +20,8 @@ import os
 import torch
 from torch import nn
 
-from gendd.state_dicts import (StateDictMismatch, find_fitting, load_state_dict_strict, read_checkpoint, strip_prefix,
-                               unwrap)
+from gendd.state_dicts import (StateDictMismatch, find_fitting, load_state_dict_strict, permission_denied,
+                               read_checkpoint, strip_prefix, unwrap)
 
 from .models import BEIT_TAGS, TORCHVISION_WEIGHTS, build_beit, build_model, model_names
 
@@ -70,6 +70,8 @@ def read_weights(path: str) -> object:
     from safetensors.torch import load_file
     try:
         return load_file(path, device="cpu")
+    except PermissionError as err:
+        raise permission_denied(path) from err
     except Exception as err:
         raise RuntimeError(f"safetensors file {path!r} cannot be read ({type(err).__name__}: {err}); the file is "
                            f"corrupted or truncated: download it again") from err

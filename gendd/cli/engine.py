@@ -9,6 +9,8 @@ import dataclasses
 import zlib
 
 from ..engine import RunLogger, TrainConfig, fit, init_distributed, prepare_run_dir, seed_everything
+from ..engine.rundir import take_note
+from ..engine.signals import set_phase
 from ..engine.dist import DistEnv
 from ..engine.layout import per_process_batch
 from ..engine.lock import claim_run_dir
@@ -38,8 +40,10 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                         "or delete it first (overwrite); the same configuration always resumes")
     g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
     g.add_argument("--cuda_graph", action="store_true",
-                   help="capture the whole training step once and replay it as a CUDA graph (one process; "
-                        "ignored with a notice on the CPU and under DDP)")
+                   help="capture the whole training step once and replay it as a CUDA graph (one process; ignored "
+                        "with a notice under DDP). Without CUDA the captured step's program runs eagerly, with no "
+                        "graph: the same training up to float32 rounding, but GenDD then draws its feature mixup "
+                        "from another random stream, so its weights differ from a run without the flag")
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=d["max_nonfinite"],
                    help="stop after this many non-finite losses in a row")
@@ -116,6 +120,9 @@ def start_run(args: argparse.Namespace, env: DistEnv, run_dir: str) -> RunLogger
     prepare_run_dir(run_dir, config, args.resume_mode, env.is_main)
     logger = RunLogger(run_dir, enabled=env.is_main, wandb_config=wandb_config)
     logger.info(f"run folder {run_dir} ({env.world_size} process(es) on {env.device})")
+    note = take_note(run_dir)
+    if note:
+        logger.info(note)
     if hasattr(args, "batch_per_process"):
         logger.info(f"global batch {args.batch_size} = {env.world_size} process(es) x {args.batch_per_process}")
     return logger
@@ -128,7 +135,9 @@ def fit_or_stop(args: argparse.Namespace, logger: RunLogger, distiller, source, 
     if args.dry_run:
         logger.info(f"dry run: {type(distiller).__name__} built, stopping before training")
         return False
+    set_phase("training")
     fit(distiller, source, eval_data, cfg, env, logger)
+    set_phase("after")
     return True
 
 

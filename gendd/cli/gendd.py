@@ -78,9 +78,13 @@ def sampling_from_args(args) -> SamplingSettings:
 
 
 def eval_tag(args) -> str:
-    """Name (without .json) of an evaluation's result file: sampling settings and test subset, if any."""
+    """Name (without .json) of an evaluation's result file: sampling settings (temperature and η
+    when they are not their defaults) and test subset, if any."""
+    d = SamplingSettings()
+    extra = "".join(f"_{name}{value:g}" for name, value, default in (("T", args.temperature, d.temperature),
+                                                                    ("eta", args.eta, d.eta)) if value != default)
     subset = f"_test{args.test_subset}" if getattr(args, "test_subset", 0) else ""
-    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{subset}"
+    return f"eval_{args.sampler}{args.sampling_steps}_S{args.num_sampling}_cfg{args.cfg_scale:g}{extra}{subset}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,8 +3,10 @@ failures into one clear line on stderr and a distinct exit code:
 
 * 2  bad input (missing data, wrong or unreadable checkpoint, conflicting run folder, bad flag value);
 * 3  training stopped after too many consecutive non-finite losses;
-* 74 a checkpoint could not be written (full disk): the previous one is intact;
-* 75 pre-empted (SIGTERM/SIGINT): a checkpoint was saved, run the same command to continue.
+* 74 a checkpoint or a log row could not be written (full disk): the previous checkpoint is intact
+  and the logs end at their last whole row;
+* 75 pre-empted (SIGTERM/SIGINT): a checkpoint was saved (or nothing was left to save: the
+  message says which), run the same command to continue.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from collections.abc import Callable
 
 from ..engine import NonFiniteLoss, Preempted, RunDirConflict
 from ..engine.checkpoint import CheckpointWriteError
-from ..engine.dist import shutdown
+from ..engine.dist import is_distributed, shutdown
 from ..engine.lock import release_run_dirs
-from ..engine.signals import report_exit
+from ..engine.logger import LogWriteError
+from ..engine.signals import RaiseOnStop, StopSignal, report_exit
 from ..state_dicts import StateDictMismatch, UnreadableCheckpoint
 from ..validation import BadInput
 
@@ -27,11 +30,16 @@ class UserError(RuntimeError):
     """A mistake in the command line or the files it names; the message says how to fix it."""
 
 
+# What gloo and NCCL say in a collective when a peer process has died: this process then ends
+# with one line and exit 1 (its peer's own line and code tell the cause; see gendd.engine.agent).
+PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "remote process exited",
+             "communicator was aborted")
+
 # (exception types, exit code, message prefix), checked in order.
 EXPECTED_FAILURES = (
-    ((Preempted,), EXIT_PREEMPTED, "pre-empted"),
+    ((Preempted, StopSignal), EXIT_PREEMPTED, "pre-empted"),
     ((NonFiniteLoss,), EXIT_NONFINITE, "error"),
-    ((CheckpointWriteError,), EXIT_WRITE_FAILED, "error"),
+    ((CheckpointWriteError, LogWriteError), EXIT_WRITE_FAILED, "error"),
     ((UserError, RunDirConflict, StateDictMismatch, UnreadableCheckpoint, FileNotFoundError, BadInput),
      EXIT_BAD_INPUT, "error"),
 )
@@ -43,15 +51,28 @@ def main_guard(main: Callable[[], object]) -> None:
     The exit code is reported for the launcher's agent (``report_exit``) and the run-folder locks
     this process holds are released on every way out."""
     try:
-        main()
+        with RaiseOnStop():
+            main()
     except tuple(t for types, _, _ in EXPECTED_FAILURES for t in types) as err:
         code, prefix = next((code, prefix) for types, code, prefix in EXPECTED_FAILURES if isinstance(err, types))
-        print(f"{prefix}: {err}", file=sys.stderr)
-        report_exit(code)
-        if "--debug" in sys.argv:
-            traceback.print_exc()
-        shutdown()
-        sys.exit(code)
+        _stop(code, f"{prefix}: {err}")
+    except RuntimeError as err:
+        said = next((words for words in PEER_LOST if words in str(err)), None)
+        if not (said and is_distributed()):
+            raise
+        _stop(1, f"error: a peer process of this run ended ({type(err).__name__}: {said}), so this one stops too; "
+                 f"the peer's own message says why", leave_group=False)   # a broken group may hang in shutdown
     finally:
         release_run_dirs()
     shutdown()
+
+
+def _stop(code: int, line: str, leave_group: bool = True) -> None:
+    """Print ``line``, report ``code`` to the launcher's agent and exit with it."""
+    print(line, file=sys.stderr)
+    report_exit(code)
+    if "--debug" in sys.argv:
+        traceback.print_exc()
+    if leave_group:
+        shutdown()
+    sys.exit(code)

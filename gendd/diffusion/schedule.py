@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 MAX_BETA = 0.999
+DIFFUSION_STEPS = 1000   # T of every GenDD recipe; --sampling_steps K respaces it (K <= T)
 
 
 def _cosine_alpha_bar(s: float) -> float:
@@ -19,7 +20,7 @@ def _cosine_alpha_bar(s: float) -> float:
     return math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
 
 
-def cosine_betas(num_timesteps: int = 1000) -> np.ndarray:
+def cosine_betas(num_timesteps: int = DIFFUSION_STEPS) -> np.ndarray:
     """β_0…β_{T−1} of the cosine schedule (float64), each clipped at 0.999."""
     if num_timesteps < 1:
         raise ValueError(f"num_timesteps must be >= 1, got {num_timesteps}")

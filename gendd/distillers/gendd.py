@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..diffusion import ancestral_sample, classifier_free_guidance, cosine_diffusion, ddim_sample, start_noise
+from ..diffusion import (DIFFUSION_STEPS, ancestral_sample, classifier_free_guidance, cosine_diffusion, ddim_sample,
+                         start_noise)
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
@@ -75,7 +76,7 @@ class GenDD(Distiller):
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
                  teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.9, token_dim: int = 64,
                  diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,
-                 width: int = 1024, depth: int = 3, num_timesteps: int = 1000,
+                 width: int = 1024, depth: int = 3, num_timesteps: int = DIFFUSION_STEPS,
                  sampling: SamplingSettings | None = None, fast: bool = True, compile: bool = False,
                  grad_checkpoint: bool = False):
         super().__init__(student, teacher)
@@ -95,6 +96,7 @@ class GenDD(Distiller):
                              fast=fast, checkpointing=grad_checkpoint)
         self.diffusion = cosine_diffusion(num_timesteps)
         self.sampling = sampling or SamplingSettings()
+        self.sampling.check(num_timesteps)   # refused when built, not at the first evaluation
         self.fast = fast
         self.device_draws = False  # the mixup drawn on the device (graph capture, see gendd.engine.capture)
         self._respaced = {}

@@ -1,15 +1,25 @@
 """``python -m gendd.engine.agent ARGS`` is torchrun (``python -m torch.distributed.run ARGS``)
-whose pre-emption ends as a single process's does. torchrun answers SIGTERM/SIGINT by
-forwarding the signal to its workers (which checkpoint and exit 75, see
-``gendd.engine.trainer``) and then dies with a ``SignalException`` traceback and exit code 1;
-here every local worker reports its exit code into a temporary folder (``GENDD_EXIT_DIR``), and
-the agent exits 75 with one ``pre-empted:`` line when all of them saved and stopped, or 1
-with one ``error:`` line when some did not. The workers get
-``TORCH_ELASTIC_SHUTDOWN_TIMEOUT`` seconds (default here 300, torchrun's own is 30) to finish
-their step and write the checkpoint before torchrun kills them. Like the workers, the agent
-dies with its parent (the launcher's shell) when ``GENDD_DIE_WITH_PARENT=1``. When a worker fails
-with one of the scripts' documented exit codes (2 bad input, 3 non-finite, 74 write failed), the
-agent exits with that code and one line instead of torchrun's 1 and its error report."""
+whose ending says what happened, with the exit code of the process that found the problem.
+
+Every local worker reports its exit code into a temporary folder (``GENDD_EXIT_DIR``, see
+``gendd.cli.main_guard``). When torchrun ends, by a signal (it forwards SIGTERM/SIGINT to the
+workers, then dies with a ``SignalException``) or because a worker failed, the agent decides
+from those codes (a worker's reported code counts over its process's exit code, which a failing
+shutdown after the report may have changed):
+
+1. a documented failure, in this order: 2 (bad input), 3 (non-finite training), 74 (a write
+   failed): the agent exits with it and one ``error:`` line naming the rank. The rank that found
+   a bad input exits 2 while its peers die in the next collective with 1: a scheduler keyed on
+   "2 = do not retry" sees 2;
+2. every local worker exited 75 (each saved a checkpoint, or had nothing new to save): 75 with
+   one ``pre-empted:`` line;
+3. stopped by a signal otherwise: 1 with an ``error:`` line naming the workers that did not save;
+4. any other failure: torchrun's own error report and exit 1.
+
+The workers get ``TORCH_ELASTIC_SHUTDOWN_TIMEOUT`` seconds (default here 300, torchrun's own is
+30) to finish their step and write the checkpoint before torchrun kills them. Like the workers,
+the agent dies with its parent (the launcher's shell) when ``GENDD_DIE_WITH_PARENT=1``. It sees
+the ranks of its own node only."""
 from __future__ import annotations
 
 import os
@@ -25,7 +35,7 @@ from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from .signals import EXIT_DIR_VARIABLE, die_with_parent
 
 EXIT_PREEMPTED = 75
-DOCUMENTED = (2, 3, 74, 75)   # the scripts' own exit codes (gendd/cli.py): passed on instead of torchrun's 1
+FAILURES_FIRST = (2, 3, 74)   # the scripts' own failure codes (gendd/cli/guard.py), the most telling first
 
 
 def reported_codes(folder: str) -> dict[str, int]:
@@ -40,16 +50,32 @@ def reported_codes(folder: str) -> dict[str, int]:
     return codes
 
 
-def preemption_outcome(codes: dict[str, int], expected: int | None, sig: signal.Signals) -> tuple[int, str]:
-    """(exit code, message) after torchrun was stopped by ``sig``."""
+def worker_codes(failed: ChildFailedError | None, reported: dict[str, int]) -> dict[str, int]:
+    """{'rank<local rank>': code}: the failed processes' exit codes, overridden by what each reported."""
+    codes = {f"rank{f.local_rank}": f.exitcode for f in failed.failures.values()} if failed else {}
+    return codes | reported
+
+
+def outcome(codes: dict[str, int], expected: int | None, sig: signal.Signals | None = None) -> tuple[int, str] | None:
+    """(exit code, message) after torchrun ended by ``sig`` (None: a worker failed); None when
+    torchrun's own report should stand (see the module's rules)."""
+    for code in FAILURES_FIRST:
+        ranks = sorted(r for r, c in codes.items() if c == code)
+        if ranks:
+            names = ", ".join(r.replace("rank", "rank ") for r in ranks)
+            return code, (f"error: {names} exited with code {code} (the message is above); the other local "
+                          f"process(es) stopped with it (exit codes by local rank: {codes})")
     everyone = expected is None or len(codes) == expected
     if codes and everyone and all(c == EXIT_PREEMPTED for c in codes.values()):
-        return EXIT_PREEMPTED, (f"pre-empted: {sig.name}: all {len(codes)} local process(es) saved a checkpoint and "
-                                f"stopped; run the same command again to continue")
+        return EXIT_PREEMPTED, (f"pre-empted: {sig.name + ': ' if sig else ''}all {len(codes)} local process(es) "
+                                f"stopped on the signal and kept their progress (each says above what it saved); "
+                                f"run the same command again to continue")
+    if sig is None:
+        return None
     return 1, (f"error: torchrun stopped by {sig.name}, but only {sum(c == EXIT_PREEMPTED for c in codes.values())} "
-                            f"of {expected if expected is not None else '?'} local process(es) saved a checkpoint "
-                            f"(exit codes {codes or 'none reported'}); the next run resumes from the last checkpoint "
-                            f"written. Give the workers more time with TORCH_ELASTIC_SHUTDOWN_TIMEOUT")
+               f"of {expected if expected is not None else '?'} local process(es) saved a checkpoint "
+               f"(exit codes {codes or 'none reported'}); the next run resumes from the last checkpoint "
+               f"written. Give the workers more time with TORCH_ELASTIC_SHUTDOWN_TIMEOUT")
 
 
 def main(argv: list[str]) -> int:
@@ -63,16 +89,15 @@ def main(argv: list[str]) -> int:
         try:
             torchrun.run(args)
         except SignalException as err:
-            code, message = preemption_outcome(reported_codes(folder), expected, signal.Signals(err.sigval))
+            code, message = outcome(reported_codes(folder), expected, signal.Signals(err.sigval))
             print(message, file=sys.stderr)
             return code
         except ChildFailedError as err:
-            rank, failure = err.get_first_failure()
-            if failure.exitcode not in DOCUMENTED:
+            decided = outcome(worker_codes(err, reported_codes(folder)), expected)
+            if decided is None:
                 raise
-            print(f"error: rank {rank} exited with code {failure.exitcode} (its message is above); torchrun "
-                  f"stopped the other processes", file=sys.stderr)
-            return failure.exitcode
+            print(decided[1], file=sys.stderr)
+            return decided[0]
         return 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,8 +15,10 @@ capture registers (t, noise, dropout mask), and GenDD's feature mixup is drawn o
 and at the end of the epoch; too many consecutive non-finite steps raise ``NonFiniteLoss`` at
 the next read-back. The graph is captured again at every epoch (epoch-dependent loss weights).
 
-On the CPU (no CUDA graphs) and under DDP the flag is ignored with a logged notice: the CPU
-runs the same program eagerly, which is what the tests compare against the eager engine.
+Under DDP the flag is ignored with a logged notice. On the CPU (no CUDA graphs) the same program
+runs eagerly, with a logged notice, which is what the tests compare against the eager engine: the
+same training up to float32 rounding, except GenDD's mixup, drawn on the device from another
+random stream (weights differ from a run without the flag).
 """
 from __future__ import annotations
 

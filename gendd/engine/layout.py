@@ -9,7 +9,8 @@ A checkpoint's position inside an epoch (its step) only means the same samples u
 layout: the CC3M stream is split by rank, and another global batch changes the steps per epoch.
 ``layout_change`` therefore names a resume under another world size or global batch, which
 ``prepare_run_dir`` refuses in every mode but ``overwrite`` once the folder holds a checkpoint
-(a folder without one, e.g. after a dry run, takes the new layout).
+(a folder without one, e.g. after a dry run, takes the new layout), except another world size
+alone when the newest checkpoint ends an epoch: no position inside an epoch is carried over.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def layout_change(old: dict, new: dict) -> str | None:
         return None
     return (f"the run was trained by {old['world_size']} process(es) with a global batch of {old.get('batch_size')}, "
             f"now {new.get('world_size')} process(es) with {new.get('batch_size')}: its checkpoint's position in "
-            f"the epoch would point at other samples (some skipped or seen twice). Resume it with "
+            f"the epoch would point at other samples (some skipped or seen twice), and another global batch "
+            f"changes the steps per epoch that the schedules count. Resume it with "
             f"{old['world_size']} process(es) (GPUS x NNODES) and --batch_size {old.get('batch_size')}, or start "
             f"another run (--trial, --save_dir, or --resume_mode overwrite)")

@@ -8,9 +8,16 @@
 * a folder holding a run of a *different* configuration is refused with the differing
   flags listed, unless ``mode="resume"`` (continue anyway, the new flags win) or
   ``mode="overwrite"`` (the old run is deleted first);
+* a folder whose run never got as far as a checkpoint (it failed or was stopped before its first
+  one, e.g. on a value it could not use) holds nothing to protect: another configuration takes
+  it over in every mode. The earlier attempt's files are removed except ``log.txt``, which
+  keeps its record, and ``take_note`` returns the line saying so for the run's log;
 * another world size or global batch (see ``layout``) is refused in ``resume`` mode too once the
   folder holds a checkpoint; before that, the world size is free (a dry run on one process
-  followed by the real run on eight is the same run).
+  followed by the real run on eight is the same run), and so it is when the run's newest
+  checkpoint ends an epoch and only the world size changes (a finished run extended by more
+  epochs under another process count: no sample is skipped or seen twice, and the steps per
+  epoch, so the schedules, stay those of the global batch).
 
 ``config.yaml`` is written atomically (every rank may read it while rank 0 writes) and
 only when it changes, so a refused or failed start leaves the folder as it was. Under
@@ -23,9 +30,10 @@ from __future__ import annotations
 import os
 import shutil
 
+import torch
 import yaml
 
-from .checkpoint import atomic_write_text
+from .checkpoint import CheckpointManager, atomic_write_text
 from .layout import PROCESS_KEYS, layout_change
 
 # Flags that change how a run executes but not what it computes.
@@ -34,6 +42,7 @@ RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_st
 
 
 _PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume
+_NOTES: dict[str, str] = {}     # run folder -> what prepare_run_dir did that the run's log should say
 
 
 class RunDirConflict(RuntimeError):
@@ -61,7 +70,10 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
         old = _read_config(cfg_path)
         check_layout(run_dir, old, config)
         diffs = config_differences(old, config, RUNTIME_KEYS | PROCESS_KEYS)
-        if diffs and mode == "auto":
+        if diffs and not has_progress(run_dir):
+            _take_over(run_dir, diffs, is_main)
+            diffs, existed = [], False
+        elif diffs and mode == "auto":
             raise RunDirConflict(
                 f"{run_dir!r} holds a run of a different configuration:\n  " + "\n  ".join(diffs) +
                 "\nRefusing to mix runs. Pass --resume_mode resume to continue it with the new flags, "
@@ -74,6 +86,20 @@ def prepare_run_dir(run_dir: str, config: dict, mode: str = "auto", is_main: boo
     return existed
 
 
+def _take_over(run_dir: str, diffs: list[str], is_main: bool) -> None:
+    """Clear a folder whose earlier attempt, of another configuration, left no checkpoint."""
+    if is_main:   # config.yaml is replaced atomically below: other ranks may be reading it
+        _empty(run_dir, keep=(".lock", "log.txt", "config.yaml"))
+    _NOTES[os.path.abspath(run_dir)] = (
+        "the folder held an attempt of another configuration that stopped before its first checkpoint ("
+        + "; ".join(diffs) + "): nothing of it was kept but this log; starting with the new configuration")
+
+
+def take_note(run_dir: str) -> str | None:
+    """The line ``prepare_run_dir`` left for the run's log (None when there is none)."""
+    return _NOTES.pop(os.path.abspath(run_dir), None)
+
+
 def commit_config(run_dir: str, is_main: bool = True) -> None:
     """Write the configuration ``prepare_run_dir`` held back under ``mode="resume"``, if any."""
     text = _PENDING.pop(os.path.abspath(run_dir), None)
@@ -81,11 +107,12 @@ def commit_config(run_dir: str, is_main: bool = True) -> None:
         atomic_write_text(text, os.path.join(run_dir, "config.yaml"))
 
 
-def _empty(run_dir: str, keep: str = ".lock") -> None:
-    """Delete everything in ``run_dir`` except the lock this process holds (see ``gendd.engine.lock``)."""
+def _empty(run_dir: str, keep: tuple[str, ...] = (".lock",)) -> None:
+    """Delete everything in ``run_dir`` except ``keep``: the lock this process holds (see
+    ``gendd.engine.lock``), and the names given."""
     for name in os.listdir(run_dir):
         path = os.path.join(run_dir, name)
-        if name == keep:
+        if name in keep:
             continue
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
@@ -109,10 +136,25 @@ def _read_config(path: str) -> dict:
 
 
 def check_layout(run_dir: str, old: dict, new: dict) -> None:
-    """Refuse to resume a checkpoint under another world size or global batch (``layout.layout_change``)."""
+    """Refuse to resume a checkpoint under another world size or global batch (``layout.layout_change``),
+    unless only the world size changes and the newest checkpoint ends an epoch."""
     why = layout_change(old, new)
-    if why and has_progress(run_dir):
+    if why and has_progress(run_dir) and not (old.get("batch_size") == new.get("batch_size")
+                                              and ends_an_epoch(run_dir)):
         raise RunDirConflict(f"cannot resume {run_dir!r}: {why}")
+
+
+def ends_an_epoch(run_dir: str) -> bool:
+    """The newest checkpoint of the run can be read and stands at an epoch boundary (step 0 of
+    its epoch). Its tensors are memory-mapped, not read."""
+    paths = CheckpointManager(run_dir).paths()
+    if not paths:
+        return False
+    try:
+        state = torch.load(paths[-1], map_location="cpu", weights_only=False, mmap=True)
+    except Exception:   # unreadable: refuse, as for a checkpoint inside an epoch
+        return False
+    return isinstance(state, dict) and state.get("step_in_epoch") == 0
 
 
 def has_progress(run_dir: str) -> bool:

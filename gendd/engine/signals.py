@@ -1,6 +1,10 @@
 """SIGTERM/SIGINT become a request to stop at the next step boundary (the trainer's per-step
 flag all-reduce makes every rank agree), and the pieces that carry a pre-emption through the
-launchers: dying with the parent, and reporting each rank's exit code to torchrun's wrapper."""
+launchers: dying with the parent, and reporting each rank's exit code to torchrun's wrapper.
+
+Outside the training steps (before training, or in the evaluation after it) a script under
+``gendd.cli.main_guard`` turns the signal into ``StopSignal``, which says what the run had
+done (``set_phase``) and ends it with exit 75 like a pre-emption inside training."""
 from __future__ import annotations
 
 import ctypes
@@ -33,6 +37,38 @@ class StopRequests:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         return False
+
+
+class StopSignal(BaseException):
+    """SIGTERM/SIGINT outside the training steps. A BaseException, as KeyboardInterrupt, so that
+    no ``except Exception`` on the way mistakes it for a failure of the code it interrupted."""
+
+
+PHASES = {
+    "setup": "stop signal received before any training step: nothing to save",
+    "training": "stop signal received outside the training steps (while the run was starting, or writing its "
+                "result): nothing new to save since its last checkpoint",
+    "after": "stop signal received during the evaluation after training: training had finished (final.pth is "
+             "written) and is kept; the evaluation was not finished",
+}
+_phase = {"now": "setup"}
+
+
+def set_phase(name: str) -> None:
+    """What a ``StopSignal`` from now on reports: one of ``PHASES``."""
+    _phase["now"] = name
+
+
+class RaiseOnStop(StopRequests):
+    """Context manager: while active (and no ``StopRequests`` inside it is), SIGTERM and SIGINT raise
+    ``StopSignal`` with the phase's message. The phase starts at "setup"."""
+
+    def __enter__(self):
+        set_phase("setup")
+        return super().__enter__()
+
+    def _handler(self, signum, frame):
+        raise StopSignal(f"{PHASES[_phase['now']]}; run the same command again to continue")
 
 
 EXIT_DIR_VARIABLE = "GENDD_EXIT_DIR"          # set by gendd.engine.agent: where each rank reports its exit code

@@ -13,8 +13,9 @@ updates, e.g. BatchNorm statistics, are undone; counted in the logs), and
 ``max_nonfinite`` consecutive ones raise ``NonFiniteLoss`` naming the step, with the last
 good checkpoint kept. A killed checkpoint write leaves only a temporary file, removed at
 the next start; rank 0 picks the checkpoint every rank resumes from. Labels outside the
-student's classes stop the run before the step, and a run whose every step was skipped or
-whose weights are non-finite ends without final.pth (see ``gendd.engine.sanity``).
+student's classes stop the run before the step, and a run in which training did not really
+take place (most steps skipped, weights non-finite or diverged) ends without final.pth, and no
+best.pth is written from such weights (see ``gendd.engine.sanity``).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from .evaluate import evaluate
 from .logger import RunLogger
 from .optim import build_optimizer
 from .rundir import commit_config
-from .sanity import NonFiniteLoss, NothingToTrain, check_labels, check_useful, class_count
+from .sanity import NonFiniteLoss, NothingToTrain, check_labels, check_useful, class_count, weight_problem
 from .schedules import LRSchedule, beta2_at
 from .seeding import rng_state, seed_everything, set_rng_state
 from .signals import StopRequests
@@ -245,7 +246,7 @@ class _Loop:
         self.logger.metrics(pos.global_step, scalars | {"epoch": pos.epoch}, "eval/")
         self.logger.info(f"eval epoch {pos.epoch}: " + ", ".join(f"{k} {v:.2f}" for k, v in scalars.items()))
         value = scalars.get(self.cfg.headline)
-        if value is not None and value > pos.best.get("value", -math.inf):
+        if value is not None and value > pos.best.get("value", -math.inf) and not weight_problem(self.distiller):
             pos.best = {"metric": self.cfg.headline, "value": value, "epoch": pos.epoch}
             if self.env.is_main:
                 atomic_save({"model": self.distiller.state_dict(), "epoch": pos.epoch, "metrics": scalars},
@@ -270,7 +271,7 @@ def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger
     state = read_checkpoint(path)
     hint = ("--resume_mode resume continues a run only with the same model; config.yaml is unchanged. Pass "
             "--resume_mode overwrite to start the run again, or choose another --trial/--save_dir")
-    load_state_dict_strict(distiller, state["model"], what=f"checkpoint {path!r}", hint=hint)
+    load_state_dict_strict(distiller, state["model"], what=f"checkpoint {path!r}", hint=hint, finite=False)
     try:
         optimizer.load_state_dict(state["optimizer"])
     except (ValueError, KeyError) as err:

@@ -73,8 +73,9 @@ launch() {
 
 # _forward_signals CMD...: run CMD in the background (it dies with this shell, even after a SIGKILL:
 # see gendd/engine/signals.py), pass SIGTERM/SIGINT on to it as SIGTERM (a background command ignores
-# SIGINT), and return its exit code once it ended; killed by that SIGTERM before training began
-# (nothing to save yet), it counts as pre-empted too.
+# SIGINT), and return its exit code once it ended. The scripts answer the signal themselves (exit 75
+# and a line saying what they had done); one killed by it before it could answer (while Python
+# started and imported its modules) had nothing to save, and counts as pre-empted too.
 _forward_signals() {
   trap '_GENDD_STOPPED=1; kill -TERM "${_GENDD_CHILD:-}" 2>/dev/null || true' TERM INT
   GENDD_DIE_WITH_PARENT=1 "$@" &
@@ -87,7 +88,8 @@ _forward_signals() {
   wait "$_GENDD_CHILD" || rc=$?
   _GENDD_CHILD=""
   if [[ -n "${_GENDD_STOPPED:-}" && "$rc" -eq 143 ]]; then
-    echo "pre-empted: stopped before training began (nothing to save); run the same command again to continue" >&2
+    echo "pre-empted: the command ended on the stop signal while it was still starting, before it could" \
+      "answer it (nothing to save); run the same command again to continue" >&2
     rc=75
   fi
   return "$rc"

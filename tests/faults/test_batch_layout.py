@@ -4,8 +4,10 @@
 CPU) takes the same steps per epoch, each of the 2 processes with half the batch, and
 config.yaml records both numbers and the world size. A run folder refuses a resume under
 another world size or global batch (exit 2, the folder untouched), even with --resume_mode
-resume; run again in its own layout it continues. The CIFAR tiny world of fault_tools: 48
-training images, global batch 8, 6 steps per epoch."""
+resume, unless its newest checkpoint ends an epoch and only the world size changes (a finished
+run extended under another process count); run again in its own layout it continues. The CIFAR
+tiny world of fault_tools: 48 training images, global batch 8, 6 steps per epoch."""
+import shutil
 import subprocess
 import sys
 
@@ -86,13 +88,22 @@ def test_one_and_two_processes_train_the_recipes_global_batch(world, two_process
 
 
 @pytest.mark.slow
-def test_a_two_process_run_is_not_resumed_by_one_process(world, two_process_run):
-    before = snapshot(two_process_run)
-    save = two_process_run.parent.parent
-    for mode in ("auto", "resume"):
-        refused(kd_args(world, save, 2, "--resume_mode", mode), "cannot resume",
-                "trained by 2 process(es) with a global batch of 8, now 1 process(es) with 8", "GPUS x NNODES")
-    assert snapshot(two_process_run) == before
+def test_a_finished_two_process_run_is_extended_by_one_process_at_the_epoch_boundary(world, two_process_run,
+                                                                                     tmp_path):
+    """Its newest checkpoint ends epoch 2: no position inside an epoch is carried over, so one
+    process extends it to 3 epochs; another global batch (other steps per epoch) stays refused."""
+    save = shutil.copytree(two_process_run.parent.parent, tmp_path / "save")
+    run_dir = kd_run_dir(save)
+    before = snapshot(run_dir)
+    refused(kd_args(world, save, 3, "--batch_size", "4", "--resume_mode", "resume"), "cannot resume",
+            "trained by 2 process(es) with a global batch of 8, now 1 process(es) with 4", "GPUS x NNODES")
+    assert snapshot(run_dir) == before
+    res = run(kd_args(world, save, 3, "--resume_mode", "resume"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    log = (run_dir / "log.txt").read_text()
+    assert "epoch 3, step 0 of the epoch" in log and "checkpoint was written by 2 ranks, now 1" in log, log
+    assert yaml.safe_load((run_dir / "summary.json").read_text())["global_step"] == 3 * STEPS_PER_EPOCH
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["world_size"] == 1
 
 
 @pytest.mark.slow

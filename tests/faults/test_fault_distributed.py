@@ -15,8 +15,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
-from helpers.fault_tools import (CIFAR, assert_bitwise_equal, common_args, final_weights, make_world, newest_step,
-                         process_env, teacher_path, wait_until)
+from helpers.fault_tools import (CIFAR, assert_bitwise_equal, children, common_args, environ_of, final_weights,
+                                 make_world, newest_step, process_env, teacher_path, wait_until)
 from gendd import distillers
 from helpers.launcher_tools import free_port
 
@@ -34,26 +34,6 @@ def torchrun(world, save_dir, max_restarts: int) -> list[str]:
 
 def ikl_run_dir(save_dir):
     return save_dir / "student_ikl" / "S-resnet8_T-resnet8_cifar100_trial_0"
-
-
-def children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
-def environ_of(pid: int) -> dict[str, str]:
-    with open(f"/proc/{pid}/environ", "rb") as fh:
-        pairs = [item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item]
-    return {k.decode(): v.decode(errors="replace") for k, v in pairs}
 
 
 def test_killing_one_rank_restarts_the_group_which_resumes_bitwise(tmp_path):

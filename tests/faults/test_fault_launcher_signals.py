@@ -115,7 +115,7 @@ def test_sigterm_to_a_torchrun_launcher_checkpoints_every_rank_and_exits_75(worl
     launcher = start_launcher("sh/train_res56_res20_kd.sh", world, save, GPUS="2", MASTER_PORT=str(free_port()))
     below, output = signal_after_checkpoint(launcher, run_dir, signal.SIGTERM, python_processes=3)
     assert launcher.returncode == EXIT_PREEMPTED, output[-3000:]
-    assert "pre-empted: SIGTERM: all 2 local process(es) saved a checkpoint" in output, output[-3000:]
+    assert "pre-empted: SIGTERM: all 2 local process(es) stopped on the signal" in output, output[-3000:]
     assert output.count("pre-empted: stop signal received: checkpoint saved") == 2, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert_none_alive(below)

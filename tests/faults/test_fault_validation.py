@@ -21,9 +21,10 @@ KD_BAD = [("--epochs", "0"), ("--epochs", "-3"), ("--batch_size", "0"), ("--eval
           ("--learning_rate", "inf"), ("--learning_rate", "1e300"),
           ("--weight_decay", "-1e-4"), ("--momentum", "1.5"), ("--kd_T", "0"), ("--max_nonfinite", "0"),
           ("--num_workers", "-1"), ("--save_every_steps", "-2")]
-GENDD_BAD = [("--width", "0"), ("--depth", "-1"), ("--sampling_steps", "0"), ("--token_dim", "0"),
-             ("--diffusion_batch_mul", "0"), ("--smooth", "1.5"), ("--cond_drop_prob", "1"), ("--beta2_min", "1"),
-             ("--warmup_epochs", "-1"), ("--min_lr", "nan"), ("--num_sampling", "-1"), ("--cfg_scale", "inf")]
+GENDD_BAD = [("--width", "0"), ("--depth", "-1"), ("--sampling_steps", "0"), ("--sampling_steps", "2000"),
+             ("--token_dim", "0"), ("--diffusion_batch_mul", "0"), ("--smooth", "1.5"), ("--cond_drop_prob", "1"),
+             ("--beta2_min", "1"), ("--warmup_epochs", "-1"), ("--min_lr", "nan"), ("--num_sampling", "-1"),
+             ("--cfg_scale", "inf")]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,13 @@ faults, chosen by the JSON object in ``GENDD_FAULTS``, are (n counts from 1 in t
   temporary name, before it is renamed into place;
 * ``kill_before_prune: n`` — SIGKILL just before the n-th removal of an old checkpoint;
 * ``disk_full_in_write: [pattern, n]`` — the n-th such write fails half-way with ENOSPC;
+* ``disk_full_in_log: [pattern, n]`` — the n-th append to such a log file (``log.txt``,
+  ``metrics.jsonl``) writes half of its bytes, then fails with ENOSPC;
+* ``die_after_report: code`` — once the script has reported its exit code to the launcher's agent
+  (``gendd.engine.signals.report_exit``), the process ends with ``code`` instead (as when leaving
+  the process group fails after a checkpoint was saved);
+* ``hold_final_test: marker`` — the CIFAR scripts' final test (after training) first creates the
+  file ``marker``, then waits up to 120 s (for the test to signal the process);
 * ``nan_steps: [s, ...]`` — the images of global steps s (1-based, as the data source counts
   them) are all NaN;
 * ``drop_steps: [s, ...]`` — those batches are left out altogether.
@@ -25,6 +32,7 @@ import os
 import runpy
 import signal
 import sys
+import time
 
 import torch
 
@@ -94,6 +102,66 @@ def _patch_writes() -> None:
     torch.save, os.replace, os.remove = save, replace, remove
 
 
+class _FullAfterHalf:
+    """A file object whose next write stores half of its bytes, then fails as a full disk does."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def write(self, data):
+        self._fh.write(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+
+
+def _patch_logs() -> None:
+    import gendd.engine.logger as logger
+
+    def faulty_open(path, mode="r", *args, **kwargs):
+        fh = open(path, mode, *args, **kwargs)
+        return _FullAfterHalf(fh) if "a" in mode and _nth("disk_full_in_log", os.fspath(path)) else fh
+
+    logger.open = faulty_open
+
+
+def _patch_exit_report() -> None:
+    if "die_after_report" not in FAULTS:
+        return
+    import gendd.cli.guard as guard
+    real_report = guard.report_exit
+
+    def report_exit(code):
+        real_report(code)
+        sys.stderr.flush()
+        os._exit(FAULTS["die_after_report"])
+
+    guard.report_exit = report_exit
+
+
+def _patch_final_test() -> None:
+    if "hold_final_test" not in FAULTS:
+        return
+    import gendd_cifar.evaluation as evaluation
+    real_final_test = evaluation.final_test
+
+    def final_test(*args, **kwargs):
+        with open(FAULTS["hold_final_test"], "w"):
+            pass
+        for _ in range(1200):
+            time.sleep(0.1)
+        return real_final_test(*args, **kwargs)
+
+    evaluation.final_test = final_test
+
+
 def _patch_data() -> None:
     nan, drop = set(FAULTS.get("nan_steps", ())), set(FAULTS.get("drop_steps", ()))
     real_batches = DatasetSource.batches
@@ -112,9 +180,12 @@ def main() -> None:
     script, *args = sys.argv[1:]
     _patch_writes()
     _patch_data()
+    _patch_logs()
+    _patch_exit_report()
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    _patch_final_test()
     sys.argv = [script, *args]
     runpy.run_path(script, run_name="__main__")
 

@@ -9,8 +9,10 @@ import io
 import json
 import os
 import pathlib
+import pickle
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +56,19 @@ def kd_args(world, save_dir, epochs: int = 2, *extra: str) -> list[str]:
 
 def kd_run_dir(save_dir) -> pathlib.Path:
     return pathlib.Path(save_dir) / "student_kd" / "S-resnet8_T-resnet8_cifar100_trial_0"
+
+
+def kd_args_with_a_bad_label(world, folder: pathlib.Path) -> list[str]:
+    """``kd_args`` for 1 epoch (run folders under ``folder/save``) on a copy of the data in
+    ``folder/data`` whose training sample 2 has the label 150, outside CIFAR-100's classes."""
+    data = shutil.copytree(world / "data", folder / "data")
+    train = data / "cifar-100-python" / "train"
+    entry = pickle.loads(train.read_bytes())
+    entry["fine_labels"] = [150 if i == 2 else label for i, label in enumerate(entry["fine_labels"])]
+    train.write_bytes(pickle.dumps(entry))
+    args = kd_args(world, folder / "save", 1)
+    args[args.index("--data_root") + 1] = str(data)
+    return args
 
 
 def gendd_args(world, save_dir, epochs: int = 2, *extra: str) -> list[str]:
@@ -169,3 +184,23 @@ def snapshot(folder) -> dict[str, tuple[int, bytes]]:
     folder = pathlib.Path(folder)
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/environ", "rb") as fh:
+        pairs = [item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item]
+    return {k.decode(): v.decode(errors="replace") for k, v in pairs}

@@ -201,9 +201,10 @@ def test_run_folder_of_another_configuration_is_refused(tmp_path):
     run = str(tmp_path / "run")
     assert prepare_run_dir(run, {"lr": 0.1, "epochs": 2}) is False
     assert prepare_run_dir(run, {"lr": 0.1, "epochs": 2, "num_workers": 8}) is True
+    os.makedirs(os.path.join(run, "checkpoints"))
+    open(os.path.join(run, "checkpoints", "step_000000001.pth"), "wb").close()   # the run has progress to protect
     with pytest.raises(RunDirConflict, match=r"lr: 0.1 -> 0.2"):
         prepare_run_dir(run, {"lr": 0.2, "epochs": 2})
     assert prepare_run_dir(run, {"lr": 0.2, "epochs": 2}, mode="resume") is True
-    os.makedirs(os.path.join(run, "checkpoints"), exist_ok=True)
     assert prepare_run_dir(run, {"lr": 0.3, "epochs": 2}, mode="overwrite") is False
     assert not os.path.exists(os.path.join(run, "checkpoints"))
