@@ -49,9 +49,10 @@ def last_evaluation_equals_fresh(root: pathlib.Path, monkeypatch, device: str = 
     assert code == 0, out[-3000:]
     (fresh,) = calls
     assert in_training.keys() == fresh.keys() == {"sampled", "probe"}
-    for name in fresh:
-        assert torch.equal(in_training[name], fresh[name]), f"{name} logits differ by " \
-            f"{(in_training[name] - fresh[name]).abs().max().item():.3g}"
+    for name in fresh:  # bitwise on the CPU; on CUDA up to a library's choice of kernel for another call
+        gap = (in_training[name] - fresh[name]).abs().max().item()
+        allowed = 0.0 if device == "cpu" else 1e-5 * fresh[name].abs().max().item()
+        assert gap <= allowed, f"{name} logits differ by {gap:.3g}"
     last = json.loads((run / "summary.json").read_text())["last"]
     result = json.loads((run / "eval_ancestral3_S2_cfg2.json").read_text())
     for key in ("sampled_top1", "sampled_top5", "probe_top1", "probe_top5"):
