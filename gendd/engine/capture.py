@@ -154,8 +154,8 @@ class CapturedStep:
         torch.cuda.synchronize()
         stream = torch.cuda.current_stream()
         graph = torch.cuda.CUDAGraph()
-        try:
-            with torch.cuda.graph(graph):
+        try:  # thread_local: a data loader's pin-memory thread may allocate while the step is captured
+            with torch.cuda.graph(graph, capture_error_mode="thread_local"):
                 self.program(*self.static)
         except RuntimeError as err:  # torch.AcceleratorError included
             torch.cuda.set_stream(stream)

@@ -21,8 +21,8 @@ class SimulatedCapture:
     open = False
     opened = 0
 
-    def __init__(self, graph):
-        self.graph = graph
+    def __init__(self, graph, capture_error_mode="global"):
+        self.graph, self.mode = graph, capture_error_mode
 
     def __enter__(self):
         SimulatedCapture.open = True
