@@ -52,6 +52,7 @@ def train(run_dir, eval_every):
     return distiller.state_dict()
 
 
+@pytest.mark.slow
 def test_evaluating_every_epoch_does_not_change_training(tmp_path):
     every, last_only = train(tmp_path / "every", 1), train(tmp_path / "last", 3)
     for k in every:
