@@ -1,14 +1,15 @@
 """Every registered method's training step captures: its captured program (forward, backward,
-device-side update) has no host read and no data-dependent shape, checked on fake tensors
-(see helpers/capture_check.py). The check finds both kinds of fault: a loss that masks with
-``masked_select`` (DKD's former form) and a host-drawn mixup weight (GenDD without device draws)."""
+device-side update) has no host read, no data-dependent shape and reads no generator state,
+checked on fake tensors (see helpers/capture_check.py). The check finds each kind of fault: a
+loss that masks with ``masked_select`` (DKD's former form), a host-drawn mixup weight (GenDD
+without device draws) and activation checkpointing that keeps the RNG state (the head's former form)."""
 import pytest
 import torch
 from torch._subclasses.fake_tensor import DataDependentOutputException, DynamicOutputShapeException
 
-from gendd.distillers.registry import _REGISTRY, _SETTINGS_TYPES, register
 from gendd.distillers.dkd import DKD
-from helpers.capture_check import run_on_fake_tensors
+from gendd.distillers.registry import _REGISTRY, _SETTINGS_TYPES, register
+from helpers.capture_check import GeneratorStateRead, run_on_fake_tensors
 from helpers.methods import case_id, method_cases, tiny_batch, tiny_distiller
 
 
@@ -52,4 +53,13 @@ def test_the_check_catches_a_host_read():
     distiller = tiny_distiller("gendd")
     distiller.device_draws = False  # the eager step draws the mixup weight on the host (.item())
     with pytest.raises(DataDependentOutputException):
+        run_on_fake_tensors(distiller, *tiny_batch("gendd"))
+
+
+def test_the_check_catches_a_generator_state_read(monkeypatch):
+    distiller = tiny_distiller("gendd", ("grad_checkpoint",))
+    checkpoint = torch.utils.checkpoint.checkpoint
+    monkeypatch.setattr("gendd.head.checkpoint", lambda fn, *args, **kw: checkpoint(
+        fn, *args, **{**kw, "preserve_rng_state": True}))
+    with pytest.raises(GeneratorStateRead):
         run_on_fake_tensors(distiller, *tiny_batch("gendd"))
