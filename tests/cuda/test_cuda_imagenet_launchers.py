@@ -2,11 +2,15 @@
 with random teachers, under ``--amp --cuda_graph``: supervised GenDD (stage 1 + stage 2) and KD
 (resnet34 -> resnet18), label-free GenDD and KD on CC3M shards, and ImageNet-LT (the ResNeXt
 teacher, then a GenDD student from it). Every step captures; every run finishes with finite weights.
-Needs webdataset and braceexpand (the CC3M reader)."""
+Needs webdataset and braceexpand (the ImageNet tree reads CC3M with them): without them these
+tests are skipped with that reason and the rest of the lane runs."""
 import pytest
 
-from helpers.cuda_lane import DEVICE, LANE, check_trained_run, run_launcher_in_process
-from helpers.imagenet_smoke import SMALL_HEAD, TREE, cc3m_shards, image_tree, lt_lists, teacher_file
+for _module in ("webdataset", "braceexpand"):
+    pytest.importorskip(_module, reason=f"the ImageNet tree needs {_module}: pip install {_module}")
+
+from helpers.cuda_lane import DEVICE, LANE, check_trained_run, run_launcher_in_process  # noqa: E402
+from helpers.imagenet_smoke import SMALL_HEAD, TREE, cc3m_shards, image_tree, lt_lists, teacher_file  # noqa: E402
 
 pytestmark = LANE
 ENGINE = f"--device {DEVICE} --num_workers 0 --amp --cuda_graph --log_every 2"
