@@ -34,7 +34,8 @@ def main():
         raise UserError("training needs the teacher: pass --path_t")
     distiller = train_gendd(args, env, data, student, run_dir, TREE)
     if distiller is not None:
-        final_test(distiller, data, env, run_dir, RunLogger(run_dir, enabled=env.is_main, tensorboard=False))
+        final_test(distiller, data, env, run_dir, RunLogger(run_dir, enabled=env.is_main, tensorboard=False),
+                   seed=args.seed)
 
 
 if __name__ == "__main__":

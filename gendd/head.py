@@ -213,8 +213,11 @@ class Denoiser(nn.Module):
         return final.linear(final.norm_final(h) * scale1) + shift_out
 
     def _run(self, fn, *args):
+        """``fn(*args)``, recomputed in backward with ``checkpointing``; the blocks draw no random
+        numbers, so no generator state is saved for the recomputation (reading the CUDA
+        generator's state is not allowed while a CUDA graph is captured)."""
         if self.checkpointing and torch.is_grad_enabled():
-            return checkpoint(fn, *args, use_reentrant=False)
+            return checkpoint(fn, *args, use_reentrant=False, preserve_rng_state=False)
         return fn(*args)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor, token_index: torch.Tensor) -> torch.Tensor:

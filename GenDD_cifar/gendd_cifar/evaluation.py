@@ -6,15 +6,18 @@ import os
 
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, eval_tag, load_gendd_weights
 from gendd.engine import DistEnv, RunLogger, evaluate
+from gendd.engine.trainer import autocast_for
 
 from .data_args import Data
 
 
-def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json") -> dict:
-    """Evaluate on the test set after training when checkpoints were chosen on a validation split."""
+def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json",
+               seed: int | None = None) -> dict:
+    """Evaluate on the test set after training when checkpoints were chosen on a validation split
+    (``seed``: the run's, for a model that samples: see ``gendd.engine.evaluate``)."""
     if data.sets.eval_split == "test":
         return {}
-    result = evaluate(model, data.test, env.device, channels_last=True)
+    result = evaluate(model, data.test, env.device, channels_last=True, seed=seed)
     if env.is_main:
         with open(os.path.join(run_dir, name), "w") as fh:
             json.dump(result, fh, indent=2)
@@ -24,11 +27,14 @@ def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger,
 
 def evaluate_gendd(args, env: DistEnv, data: Data, student, teacher, run_dir: str) -> dict:
     """``--evaluate``: sampled and probe accuracy of --resume (default: the run's final.pth) on
-    the test set, written to ``<eval tag>.json`` beside the checkpoint and printed."""
+    the test set, written to ``<eval tag>.json`` beside the checkpoint and printed. Sampling
+    draws from the generator of --seed (the seed rule of ``gendd.engine.evaluate``), under
+    --amp's autocast: the run's own evaluations with the same flags give the same logits."""
     path = args.resume or os.path.join(run_dir, "final.pth")
     distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
     load_gendd_weights(distiller, path)
-    result = evaluate(distiller.to(env.device), data.test, env.device, channels_last=True)
+    result = evaluate(distiller.to(env.device), data.test, env.device, autocast=autocast_for(env.device, args.amp),
+                      channels_last=True, seed=args.seed)
     result["settings"] = vars(distiller.sampling)
     out = os.path.join(os.path.dirname(os.path.abspath(path)), eval_tag(args) + ".json")
     if env.is_main:

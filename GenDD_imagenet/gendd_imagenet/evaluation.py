@@ -17,6 +17,7 @@ from gendd.cli import UserError
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
+from gendd.engine.trainer import autocast_for
 from gendd.state_dicts import load_state_dict_strict, read_checkpoint
 
 from . import results_table
@@ -80,10 +81,12 @@ def checkpoint_facts(path: str) -> dict:
 
 def evaluate_and_report(model: nn.Module, args, env: DistEnv, data: Data, path: str, row: dict,
                         tag: str = "eval") -> dict:
-    """Evaluate ``model`` on the validation data; the main rank writes ``<tag>.json`` beside
-    ``path``, prints it and refreshes the results-table row."""
+    """Evaluate ``model`` on the validation data (channels-last, --amp's autocast and the seed
+    rule of ``gendd.engine.evaluate`` with --seed, as the run's own evaluations); the main rank
+    writes ``<tag>.json`` beside ``path``, prints it and refreshes the results-table row."""
     lt = data.train_counts is not None
-    results = evaluate(model.to(env.device), data.eval, env.device, data.num_classes if lt else None)
+    results = evaluate(model.to(env.device), data.eval, env.device, data.num_classes if lt else None,
+                       autocast_for(env.device, args.amp), channels_last=True, seed=args.seed)
     if lt:
         results["shots"] = {name or "logits": shot_accuracies(*counts, data.train_counts)
                             for name, counts in results.pop("per_class").items()}

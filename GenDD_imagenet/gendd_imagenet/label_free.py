@@ -33,4 +33,4 @@ class LabelFreeGenDD(GenDD):
 
     def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.projector(self.student.forward_features(images))
-        return {"sampled": self.teacher_fc(self.sample_features(z))}
+        return {"sampled": self.teacher_fc(self.sample_features(z, self.sampling_generator))}

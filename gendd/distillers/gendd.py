@@ -7,7 +7,9 @@ Train forward (images, labels) → {"diffusion", "probe_ce"}:
   4. tokens: row r·B·N + b·N + k = token k of sample b in repeat r (M repeats);
   5. each row's z zeroed with probability cond_drop_prob;  6. diffusion loss, mean over rows.
 Eval forward (images) → {"sampled": W_t·f̂ + b_t, "probe": student.fc(f_s)}, f̂ the mean of
-``sampling.num_sampling`` guided reverse-diffusion draws ("probe" only when it is 0).
+``sampling.num_sampling`` guided reverse-diffusion draws ("probe" only when it is 0), their noise
+drawn from ``sampling_generator`` (the engine's evaluations set it from the run's seed, see
+``gendd.engine.evaluate``; None: torch's global generator).
 
 ``fast=False`` is the reference mode: every row materialised (x0, z, k: B·N·M rows of Ds
 numbers), the denoiser run module by module, the time and condition embeddings recomputed
@@ -99,6 +101,7 @@ class GenDD(Distiller):
         self.sampling.check(num_timesteps)   # refused when built, not at the first evaluation
         self.fast = fast
         self.device_draws = False  # the mixup drawn on the device (graph capture, see gendd.engine.capture)
+        self.sampling_generator: torch.Generator | None = None  # set for one evaluation by gendd.engine.evaluate
         self._respaced = {}
         self._compiled = compiled_functions(student, self.head) if compile else {}
 
@@ -168,7 +171,7 @@ class GenDD(Distiller):
         f_s = self.student_features(images)
         logits = {"probe": self.student.fc(f_s)}
         if self.sampling.num_sampling > 0:
-            logits["sampled"] = self.teacher_fc(self.sample_features(self.projector(f_s)))
+            logits["sampled"] = self.teacher_fc(self.sample_features(self.projector(f_s), self.sampling_generator))
         return logits
 
     def sampling_diffusion(self, steps: int):

@@ -9,11 +9,13 @@ gradient clipping, the optimiser update with the schedules' lr/β2 as device ten
 non-finite ones. ``CapturedStep`` runs it eagerly for a few warm-up steps on a side stream,
 captures it once into a CUDA graph on static input buffers (the batch is copied in, e.g. from
 the device-resident CIFAR loader) and replays it; a batch of another shape (a last partial
-batch) runs the program eagerly. Random draws come from the default CUDA generator, which the
-capture registers (t, noise, dropout mask), and GenDD's feature mixup is drawn on the device
-(``device_draws``). The host reads metrics only every ``log_every`` steps, before a checkpoint
-and at the end of the epoch; too many consecutive non-finite steps raise ``NonFiniteLoss`` at
-the next read-back. The graph is captured again at every epoch (epoch-dependent loss weights).
+batch) runs the program eagerly; a step that cannot be captured (an operation inside it reads
+the device on the host) is reported in one line and the run goes on with eager steps. Random
+draws come from the default CUDA generator, which the capture registers (t, noise, dropout
+mask), and GenDD's feature mixup is drawn on the device (``device_draws``). The host reads
+metrics only every ``log_every`` steps, before a checkpoint and at the end of the epoch; too many
+consecutive non-finite steps raise ``NonFiniteLoss`` at the next read-back. The graph is
+captured again at every epoch (epoch-dependent loss weights).
 
 Under DDP the flag is ignored with a logged notice. On the CPU (no CUDA graphs) the same program
 runs eagerly, with a logged notice, which is what the tests compare against the eager engine: the
@@ -99,10 +101,12 @@ def clip_(grads: list[torch.Tensor], max_norm: float) -> None:
 
 class CapturedStep:
     """Runs ``program`` eagerly ``WARMUP_STEPS`` times (side stream), then captures it on static
-    copies of the batch and replays the graph; ``use_graph=False`` always runs it eagerly."""
+    copies of the batch and replays the graph; ``use_graph=False`` always runs it eagerly. When
+    the capture fails, ``notice`` gets one line and every later step runs eagerly (the batch of
+    the failed capture too: a capture records work without running it, so nothing was applied)."""
 
-    def __init__(self, program: StepProgram, use_graph: bool):
-        self.program, self.use_graph = program, use_graph
+    def __init__(self, program: StepProgram, use_graph: bool, notice=print):
+        self.program, self.use_graph, self.notice = program, use_graph, notice
         self.graph = None
         self.warm = 0
         self.static = None
@@ -136,15 +140,51 @@ class CapturedStep:
 
     def _capture(self, images, labels) -> None:
         self.static = (images.clone(), labels.clone() if torch.is_tensor(labels) else labels)
+        failure = self._record_graph()
+        if failure is None:
+            self.graph.replay()  # capturing records the work without running it
+            return
+        self.use_graph, self.static = False, None
+        self.notice(f"--cuda_graph: the training step could not be captured as a CUDA graph ({failure}); "
+                    f"it runs eagerly from here on")
+        self.program(images, labels)
+
+    def _record_graph(self) -> str | None:
+        """Capture the program into ``self.graph``; None, or the first line of the error that
+        stopped the capture. After a failure the stream in use before is made current again (a
+        failed capture leaves its own) and the default generator gets a fresh copy of its state."""
         torch.cuda.synchronize()
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.program(*self.static)
-        self.graph.replay()  # capturing records the work without running it
+        stream = torch.cuda.current_stream()
+        graph = torch.cuda.CUDAGraph()
+        try:  # thread_local: a data loader's pin-memory thread may allocate while the step is captured
+            with torch.cuda.graph(graph, capture_error_mode="thread_local"):
+                self.program(*self.static)
+        except RuntimeError as err:  # torch.AcceleratorError included
+            torch.cuda.set_stream(stream)
+            fresh_generator_state(torch.cuda.default_generators[torch.cuda.current_device()])
+            return _first_cause(err)
+        self.graph = graph
+        return None
 
 
 def _shape(x):
     return tuple(x.shape) if torch.is_tensor(x) else x
+
+
+def fresh_generator_state(generator: torch.Generator) -> None:
+    """Give ``generator`` a copy of its own state (same seed and offset). A capture that fails
+    before its end can leave the generator's state marked as capturing, and then every later
+    random draw outside a graph fails; the copy is not marked."""
+    generator.graphsafe_set_state(generator.clone_state())
+
+
+def _first_cause(err: BaseException) -> str:
+    """The first line of the earliest error in ``err``'s chain (the one that stopped the capture,
+    not the capture's end reporting it)."""
+    while err.__context__ is not None:
+        err = err.__context__
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0] if lines else ''}"
 
 
 def epoch_runner(loop):
@@ -158,7 +198,7 @@ def epoch_runner(loop):
         loop.logger.info("--cuda_graph: no CUDA device, the captured step's program runs eagerly (no graph)")
     set_device_draws(loop.distiller)
     program = StepProgram(loop.distiller, loop.model, loop.optimizer, loop.autocast, loop.cfg.grad_clip)
-    runner = CapturedStep(program, use_graph)
+    runner = CapturedStep(program, use_graph, loop.logger.info)
     return lambda pos: captured_epoch(loop, runner, pos)
 
 

@@ -108,5 +108,7 @@ class EvalShard(Sampler):
 
 def eval_loader(dataset: Dataset, batch_size: int, rank: int = 0, world_size: int = 1,
                 num_workers: int = 0, pin_memory: bool = False) -> DataLoader:
+    """Batches of rank ``rank``'s shard in index order; iterating draws from the loader's own
+    generator, not torch's global one (evaluating leaves the training's random stream alone)."""
     return DataLoader(dataset, batch_size=batch_size, sampler=EvalShard(len(dataset), rank, world_size),
-                      num_workers=num_workers, pin_memory=pin_memory)
+                      num_workers=num_workers, pin_memory=pin_memory, generator=torch.Generator().manual_seed(0))

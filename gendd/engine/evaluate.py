@@ -2,14 +2,23 @@
 
 The model's eval forward returns logits, or a dict of named logits (one accuracy each:
 ``<name>_top1`` / ``<name>_top5``; a plain tensor gives ``top1`` / ``top5``).
+
+Seed rule: given the run's ``seed``, a model that samples (one with a ``sampling_generator``
+attribute: GenDD) draws its noise during the evaluation from a new generator seeded with
+``evaluation_seed(seed, rank)`` (``gendd.engine.seeding``), consumed in the loader's batch order;
+torch's global generators are not touched, so evaluating does not change the training's random
+stream. The same checkpoint, seed, sampler, test set, batch size and number of processes then
+give the same logits in every evaluation during training and in a fresh ``--evaluate`` process.
 """
 from __future__ import annotations
 
 import contextlib
 
 import torch
+import torch.distributed as dist
 
 from .dist import all_reduce_
+from .seeding import evaluation_generator
 
 
 def _as_dict(out) -> dict[str, torch.Tensor]:
@@ -20,11 +29,35 @@ def _key(name: str, metric: str) -> str:
     return f"{name}_{metric}" if name else metric
 
 
+@contextlib.contextmanager
+def seeded_sampling(model: torch.nn.Module, seed: int | None, device):
+    """For one evaluation: ``model.sampling_generator`` = a generator seeded with
+    ``evaluation_seed(seed, rank)``, then None again (nothing to do without a seed or for a model
+    that does not sample)."""
+    if seed is None or not hasattr(model, "sampling_generator"):
+        yield
+        return
+    rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    model.sampling_generator = evaluation_generator(seed, device, rank)
+    try:
+        yield
+    finally:
+        model.sampling_generator = None
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, loader, device: torch.device, num_classes: int | None = None,
-             autocast=contextlib.nullcontext, channels_last: bool = False, progress=None) -> dict:
+             autocast=contextlib.nullcontext, channels_last: bool = False, progress=None,
+             seed: int | None = None) -> dict:
     """Top-1/top-5 accuracy (%) per read-out, plus ``count``; with ``num_classes`` also
-    ``per_class`` = {name: (correct[C], total[C])} for group accuracies (ImageNet-LT)."""
+    ``per_class`` = {name: (correct[C], total[C])} for group accuracies (ImageNet-LT). ``seed``:
+    the run's seed, for the seed rule of the module docstring (None: sampling draws from
+    torch's global generator)."""
+    with seeded_sampling(model, seed, device):
+        return _evaluate(model, loader, device, num_classes, autocast, channels_last, progress)
+
+
+def _evaluate(model, loader, device, num_classes, autocast, channels_last, progress) -> dict:
     was_training = model.training
     model.eval()
     correct: dict[str, torch.Tensor] = {}

@@ -49,6 +49,23 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     return (x ^ (x >> 31)) >> 1
 
 
+EVALUATION_STREAM = 2**32  # the "epoch" of ``sample_seed`` that names the evaluations' stream (no run reaches it)
+
+
+def evaluation_seed(seed: int, rank: int = 0) -> int:
+    """The seed of the generator a sampled evaluation of a run with ``seed`` draws from on
+    ``rank``: ``sample_seed(seed, 2**32, rank)``, apart from every training stream. Each
+    evaluation starts a new generator from it, so the same checkpoint, seed, sampler, test set,
+    batch size and number of processes give the same logits during training and in a fresh
+    ``--evaluate`` process."""
+    return sample_seed(seed, EVALUATION_STREAM, rank)
+
+
+def evaluation_generator(seed: int, device, rank: int = 0) -> torch.Generator:
+    """A generator on ``device`` seeded with ``evaluation_seed(seed, rank)``."""
+    return torch.Generator(device=device).manual_seed(evaluation_seed(seed, rank))
+
+
 @contextlib.contextmanager
 def seeded_rngs(seed: int, rngs: tuple[str, ...] = RNGS):
     """Run a block with the global CPU generators in ``rngs`` seeded by ``seed``, then restore

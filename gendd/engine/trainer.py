@@ -129,7 +129,8 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         while pos.epoch <= cfg.epochs:
             train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
-                metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last)
+                metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last,
+                                   seed=cfg.seed)
                 loop.record_eval(pos, metrics)
             pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
             loop.save(pos)

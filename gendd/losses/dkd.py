@@ -18,9 +18,11 @@ from .inputs import at_least_float32, check_logit_pair, check_temperature
 MASK_LOGIT = 1000.0
 
 
-def _log_binary(log_probs: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
-    """(B, 2) log of (p_y, 1 − p_y), the second as a log-sum-exp over the non-target classes."""
-    log_target = log_probs.masked_select(target_mask)
+def _log_binary(log_probs: torch.Tensor, target: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """(B, 2) log of (p_y, 1 − p_y), the second as a log-sum-exp over the non-target classes.
+    Fixed shapes only (``gather``/``masked_fill``, no ``masked_select``): no host synchronisation,
+    so a CUDA graph can capture it."""
+    log_target = log_probs.gather(1, target[:, None]).squeeze(1)
     log_rest = log_probs.masked_fill(target_mask, float("-inf")).logsumexp(dim=1)
     return torch.stack([log_target, log_rest], dim=1)
 
@@ -46,8 +48,8 @@ def dkd_terms(
     scaled_s = at_least_float32(student_logits) / temperature
     scaled_t = at_least_float32(teacher_logits) / temperature
 
-    log_bin_s = _log_binary(F.log_softmax(scaled_s, dim=1), target_mask)
-    log_bin_t = _log_binary(F.log_softmax(scaled_t, dim=1), target_mask)
+    log_bin_s = _log_binary(F.log_softmax(scaled_s, dim=1), target, target_mask)
+    log_bin_t = _log_binary(F.log_softmax(scaled_t, dim=1), target, target_mask)
     tckd = _batch_kl(log_bin_s, log_bin_t)
 
     log_rest_s = F.log_softmax(scaled_s - MASK_LOGIT * target_mask, dim=1)

@@ -1,7 +1,8 @@
 """Whole-step capture (--cuda_graph): the device-side optimiser update equals torch's, the
 restructured step (static program, device-side non-finite guard, deferred read-back) trains
 as the eager engine does, and GenDD's device-side mixup draw has the right distribution.
-The CUDA graph itself is checked only where CUDA exists (skipped here, not counted)."""
+The CUDA graph itself is checked only where CUDA exists (skipped here, not counted; the CUDA lane,
+tests/cuda, checks it for every registered method)."""
 import json
 import math
 
@@ -171,6 +172,7 @@ def test_device_mixup_draw_is_a_beta_weight_and_a_permutation():
         draw_mixup_on_device(4, 0.0, "cpu")
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
 def test_cuda_graph_replay_equals_the_eager_program():
     """Seeded before every step: a replay reads the generator's seed and offset when it runs, so
