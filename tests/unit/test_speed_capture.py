@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gendd.distillers.gendd import GenDD
-from gendd.engine import DatasetSource, TrainConfig, eval_loader, fit
+from gendd.engine import CheckpointManager, DatasetSource, Preempted, TrainConfig, eval_loader, fit
 from gendd.engine.capture import StepProgram
 from gendd.engine.dist import DistEnv
 from gendd.engine.trainer import NonFiniteLoss
@@ -109,10 +109,11 @@ class NaNAt(CEDistiller):
         return losses
 
 
-def train(run_dir, cuda_graph, bad_calls=(), **kw):
+def train(run_dir, cuda_graph, bad_calls=(), wrap=None, **kw):
     torch.manual_seed(0)
     distiller = NaNAt(ToyNet(bn=True, dropout=0.2), bad_calls)
     source = DatasetSource(ToyImages(n=40, augment=True), 4, seed=3, rank=0, world_size=1, num_workers=0)
+    source = wrap(source) if wrap else source
     evalset = eval_loader(ToyImages(n=13, seed=1), 5, 0, 1)
     cfg = dict(run_dir=str(run_dir), epochs=2, lr=0.1, optimizer="sgd", weight_decay=5e-4, lr_schedule="step",
                milestones=(1,), warmup_epochs=0.5, seed=3, log_every=3, cuda_graph=cuda_graph, grad_clip=1.0)
@@ -137,6 +138,29 @@ def test_captured_program_trains_as_the_eager_engine(tmp_path, bad_calls):
     eager_rows = [m for m in metrics(tmp_path / "eager") if any(k.startswith("train/ce") for k in m)]
     assert [m.get("step") for m in train_rows] == [m.get("step") for m in eager_rows]
     assert "no CUDA device" in (tmp_path / "captured" / "log.txt").read_text()
+
+
+@pytest.mark.parametrize("resume_captured", [False, True])
+def test_a_captured_run_resumes_bitwise_in_either_engine_from_one_optimiser_state(tmp_path, resume_captured):
+    """A skipped step (global step 5), a cut mid-epoch (SIGTERM at global step 13), resumed by the
+    captured or the eager engine: the weights equal the uninterrupted captured run's bitwise; the
+    checkpoint's optimiser state has the eager engine's layout."""
+    from test_engine_training import SignalAfter
+    straight, _ = train(tmp_path / "straight", True, bad_calls=(4,))
+    with pytest.raises(Preempted, match="checkpoint saved"):
+        train(tmp_path / "cut", True, bad_calls=(4,), wrap=lambda source: SignalAfter(source, 13))
+    captured_ckpt = CheckpointManager(str(tmp_path / "cut")).latest()[1]
+    with pytest.raises(Preempted):
+        train(tmp_path / "eager_cut", False, bad_calls=(4,), wrap=lambda source: SignalAfter(source, 13))
+    eager_ckpt = CheckpointManager(str(tmp_path / "eager_cut")).latest()[1]
+    assert captured_ckpt["global_step"] == eager_ckpt["global_step"] == 13
+    layout = [(g.keys(), [sorted(captured_ckpt["optimizer"]["state"][i]) for i in g["params"]])
+              for g in captured_ckpt["optimizer"]["param_groups"]]
+    assert layout == [(g.keys(), [sorted(eager_ckpt["optimizer"]["state"][i]) for i in g["params"]])
+                      for g in eager_ckpt["optimizer"]["param_groups"]]
+    resumed, _ = train(tmp_path / "cut", resume_captured)  # the new process counts calls from 0: no NaN again
+    for k in straight:
+        assert torch.equal(resumed[k], straight[k]), k
 
 
 def test_consecutive_nonfinite_steps_stop_training_at_the_read_back(tmp_path):
