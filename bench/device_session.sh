@@ -37,14 +37,14 @@ if [[ "$SMOKE" == 1 ]]; then
   N_TRAIN=64; N_TEST=32
   RUN_ENV=(EXTRA_ARGS="--device cpu --num_workers 0 --cuda_graph --gpu_data --skip_teacher_eval --batch_size 32"
            GENDD_ARGS="--width 32 --diffusion_batch_mul 2 --final_sampling fast")
-  LIMIT_TESTS=120; LIMIT_STEPS=300; LIMIT_EVAL=200; LIMIT_RECIPE=400; LIMIT_ORIG=120
+  LIMIT_TESTS=120; LIMIT_STEPS=300; LIMIT_EVAL=200; LIMIT_DATA=120; LIMIT_RECIPE=400; LIMIT_ORIG=120
 else
   STEP_ARGS=(--batches 64,512 --width 1024 --steps 20)
   EVAL_ARGS=(--images 10000 --width 1024)
-  ORIG_ARGS=(--batches 64,512 --width 1024 --repeats 30 --steps 20)
+  ORIG_ARGS=(--batches 64,512 --width 1024 --repeats 30 --steps 10)
   N_TRAIN=50000; N_TEST=10000
   RUN_ENV=(EXTRA_ARGS="--num_workers 4 --cuda_graph --gpu_data --amp --skip_teacher_eval")
-  LIMIT_TESTS=90; LIMIT_STEPS=170; LIMIT_EVAL=70; LIMIT_RECIPE=100; LIMIT_ORIG=30   # 460 s with the rest
+  LIMIT_TESTS=70; LIMIT_STEPS=150; LIMIT_EVAL=60; LIMIT_DATA=25; LIMIT_RECIPE=95; LIMIT_ORIG=35  # 450 s in all
 fi
 status=0
 note() { echo "[device_session] $*" | tee -a "$OUT/session.txt"; }
@@ -83,8 +83,7 @@ part eval_cost "$LIMIT_EVAL" "$PYTHON" bench/eval_cost.py "${EVAL_ARGS[@]}" --ep
   --json "$OUT/eval_cost.json"
 
 # (d) one epoch of each stage of the recipe, on a synthetic CIFAR-100
-"$PYTHON" bench/synthetic_cifar.py --root "$WORK" --n_train "$N_TRAIN" --n_test "$N_TEST" > "$WORK/synthetic.log" 2>&1 \
-  || { note "synthetic data failed"; tail_of synthetic "$WORK/synthetic.log"; status=1; }
+part synthetic_data "$LIMIT_DATA" "$PYTHON" bench/synthetic_cifar.py --root "$WORK" --n_train "$N_TRAIN" --n_test "$N_TEST"
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
   nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$WORK/gpu_util.csv" 2>/dev/null &
   SMI=$!
@@ -98,7 +97,7 @@ if [[ -n "${SMI:-}" ]]; then
 fi
 for log in "$WORK"/save/student_*/*/log.txt; do [[ -f "$log" ]] && tail_of "${log#"$WORK"/save/}" "$log" 8; done
 costs=(); [[ -s "$OUT/eval_cost.json" ]] && costs=(--eval_costs "$OUT/eval_cost.json")
-part recipe_time 30 "$PYTHON" bench/recipe_time.py --save_dir "$WORK/save" --launcher "$LAUNCHER" "${costs[@]}" \
+part recipe_time 15 "$PYTHON" bench/recipe_time.py --save_dir "$WORK/save" --launcher "$LAUNCHER" "${costs[@]}" \
   --json "$OUT/recipe.json"
 
 # (e) the original implementation's step
