@@ -30,8 +30,8 @@ def test_the_launcher_epochs_are_read_from_its_variables():
 def stage(folder: Path, train_s: float, eval_s: int):
     folder.mkdir(parents=True)
     (folder / "metrics.jsonl").write_text(json.dumps({"step": 1, "train_epoch/epoch_seconds": train_s}) + "\n")
-    (folder / "log.txt").write_text(f"[2026-12-04 10-00-00] epoch 1: loss 1\n[2026-12-04 10-00-{eval_s:02d}] eval epoch 1:"
-                                    f" top1 1\n")
+    (folder / "log.txt").write_text(f"[2026-12-04 10-00-00] epoch 1: loss 1\n"
+                                    f"[2026-12-04 10-00-{eval_s:02d}] eval epoch 1: top1 1\n")
 
 
 def test_the_recipe_is_extrapolated_from_one_epoch_per_stage(tmp_path):
