@@ -138,6 +138,9 @@ def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
         distiller.eval_plan = eval_plan_from_args(args)
     except ValueError as err:
         raise UserError(str(err)) from err
+    if not distiller.has_probe and distiller.eval_plan != EvalPlan():
+        raise UserError(f"{method} reports the sampled path only (it has no probe): every evaluation samples, with "
+                        f"one setting; drop --sampled_every and --final_sampling")
     return distiller
 
 

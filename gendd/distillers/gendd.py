@@ -79,6 +79,7 @@ FLAGS = (
 
 @register("gendd", family="gendd", label="GenDD", flags=FLAGS)
 class GenDD(Distiller):
+    has_probe = True  # evaluations report the probe (student.fc) beside the sampled path
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
                  teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.9, token_dim: int = 64,
                  diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,

@@ -135,3 +135,16 @@ def test_gendd_pair_launcher_evaluation_plans(tmp_path):
     res = subprocess.run(["bash", str(launcher)], env={**os.environ, "EVAL_PLAN": "sometimes", "GPUS": "1"},
                          capture_output=True, text=True)
     assert res.returncode == 2 and "EVAL_PLAN=sometimes is not a plan" in res.stderr
+
+
+def test_label_free_gendd_refuses_a_plan_that_skips_sampling():
+    import pytest
+
+    import gendd_imagenet.label_free  # noqa: F401  (registers the method)
+    from gendd.cli import UserError
+    for extra in (["--sampled_every", "10"], ["--final_sampling", "paper"]):
+        args = gendd_parser().parse_args(["--width", "32", "--depth", "1", "--smooth", "0", *extra])
+        with pytest.raises(UserError, match="no probe"):
+            build_gendd(args, Toy(DS), Toy(DT), method="gendd_label_free")
+    args = gendd_parser().parse_args(["--width", "32", "--depth", "1", "--smooth", "0"])
+    assert not build_gendd(args, Toy(DS), Toy(DT), method="gendd_label_free").has_probe
