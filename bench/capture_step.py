@@ -22,14 +22,13 @@ import contextlib
 import gc
 import json
 import sys
-import time
 from pathlib import Path
 
 import torch
-from torch.profiler import ProfilerActivity, profile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "GenDD_cifar")]
+from timing import wall_and_kernel_ms  # noqa: E402
 from workloads import FAST, PAIRS, build_gendd, build_zoo_model, optimisation_step  # noqa: E402
 
 from gendd.distillers.kd import KD  # noqa: E402
@@ -88,30 +87,6 @@ def release(device):
     gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
-
-
-def sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def measure(step, device, steps: int, warmup: int = 4) -> tuple[float, float | None]:
-    """(mean wall ms of ``steps`` steps after ``warmup`` ones, mean CUDA kernel ms of 3 profiled steps)."""
-    for _ in range(warmup):  # past the capture's warm-up (3 steps and the capture) and a compile
-        step()
-    sync(device)
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    sync(device)
-    wall = (time.perf_counter() - start) / steps * 1e3
-    if device.type != "cuda":
-        return wall, None
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        for _ in range(3):
-            step()
-        sync(device)
-    return wall, sum(e.self_device_time_total for e in prof.key_averages()) / 3 / 1e3
 
 
 def loss_gap(method, batch, width, device, compiled: bool, steps: int = 8) -> float:
@@ -175,8 +150,8 @@ def main(argv=None) -> None:
     eager_wall = {}
     for mode in modes:  # eager first (the ratios' base), compiled last (its compiles take longest)
         for batch, method in ((b, m) for b in batches for m in ("gendd", "kd")):
-            wall, kernels = measure(step_function(method, batch, args.width, device, mode), device, args.steps,
-                                    args.warmup)
+            wall, kernels = wall_and_kernel_ms(step_function(method, batch, args.width, device, mode), device,
+                                               args.steps, args.warmup)
             eager_wall.setdefault((batch, method), wall)
             result["rows"].append({"batch": batch, "method": method, "step": mode, "wall_ms": wall,
                                    "kernel_ms": kernels, "images_s": batch / wall * 1e3,

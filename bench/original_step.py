@@ -16,12 +16,13 @@ import argparse
 import json
 import math
 import sys
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch.profiler import ProfilerActivity, profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import wall_and_kernel_ms  # noqa: E402
 
 
 def load_original(root: Path):
@@ -72,26 +73,6 @@ def step_function(teacher, model, optimizer, images, labels, total_steps: int = 
     return step
 
 
-def measure(step, device, steps: int) -> tuple[float, float | None]:
-    for _ in range(3):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    wall = (time.perf_counter() - start) / steps * 1e3
-    if device.type != "cuda":
-        return wall, None
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        for _ in range(3):
-            step()
-        torch.cuda.synchronize()
-    return wall, sum(e.self_device_time_total for e in prof.key_averages()) / 3 / 1e3
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--root", default=str(Path(__file__).resolve().parents[1] / ".orig"))
@@ -108,8 +89,8 @@ def main(argv=None) -> None:
         torch.backends.cudnn.benchmark = True  # as its training script
     rows = []
     for batch in (int(b) for b in args.batches.split(",")):
-        wall, kernels = measure(step_function(*build(model_dict, batch, device, args.width, args.repeats)), device,
-                                args.steps)
+        wall, kernels = wall_and_kernel_ms(step_function(*build(model_dict, batch, device, args.width, args.repeats)),
+                                           device, args.steps, warmup=3)
         rows.append({"batch": batch, "method": "gendd", "step": "original implementation", "wall_ms": wall,
                      "kernel_ms": kernels, "images_s": batch / wall * 1e3})
         print(f"batch {batch}: {wall:.2f} ms/step, kernels {kernels if kernels is None else round(kernels, 2)} ms, "
