@@ -149,7 +149,7 @@ def main(argv=None) -> None:
 
     eager_wall = {}
     for mode in modes:  # eager first (the ratios' base), compiled last (its compiles take longest)
-        for batch, method in ((b, m) for b in batches for m in ("gendd", "kd")):
+        for method, batch in ((m, b) for m in ("gendd", "kd") for b in batches):  # GenDD first
             wall, kernels = wall_and_kernel_ms(step_function(method, batch, args.width, device, mode), device,
                                                args.steps, args.warmup)
             eager_wall.setdefault((batch, method), wall)
