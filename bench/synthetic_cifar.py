@@ -24,7 +24,7 @@ def main(argv=None) -> None:
     p.add_argument("--teacher", default="resnet32x4")
     args = p.parse_args(argv)
     import torch
-    from fake_cifar import write_fake_cifar100
+    from helpers.fake_cifar import write_fake_cifar100
     from gendd_cifar.models import build_model
     from gendd_cifar.teachers import save_model
     root = Path(args.root)

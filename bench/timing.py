@@ -40,6 +40,28 @@ def interleaved_seconds(steps: dict[str, Callable[[], None]], device: torch.devi
     return times
 
 
+def wall_and_kernel_ms(step: Callable[[], None], device: torch.device, steps: int,
+                       warmup: int) -> tuple[float, float | None]:
+    """(mean wall ms of ``steps`` calls after ``warmup`` ones, mean summed CUDA kernel ms of 3 profiled calls;
+    None on the CPU)."""
+    from torch.profiler import ProfilerActivity, profile
+    for _ in range(warmup):
+        step()
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    synchronize(device)
+    wall = (time.perf_counter() - start) / steps * 1e3
+    if device.type != "cuda":
+        return wall, None
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(3):
+            step()
+        synchronize(device)
+    return wall, sum(e.self_device_time_total for e in prof.key_averages()) / 3 / 1e3
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -56,7 +56,8 @@ POSITIVE = ("epochs", "batch_size", "eval_batch_size", "width", "depth", "token_
             "iterations_per_epoch", "shuffle_buffer", "jobs")
 NON_NEGATIVE = ("num_workers", "save_every_steps", "num_sampling", "train_subset", "test_subset", "val_split",
                 "threads", "total_seconds", "weight_decay", "min_lr", "warmup_epochs", "loss_warmup", "ce_weight",
-                "kd_weight", "dkd_alpha", "dkd_beta", "ikl_alpha", "ikl_beta", "beta", "eta", "temperature")
+                "kd_weight", "dkd_alpha", "dkd_beta", "ikl_alpha", "ikl_beta", "beta", "eta", "temperature",
+                "sampled_every")
 
 # flag -> (predicate on its value, what the value must be)
 RULES: dict[str, tuple[Callable[[object], bool], str]] = {

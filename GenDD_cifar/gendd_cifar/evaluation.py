@@ -1,10 +1,12 @@
 """The CIFAR tree's evaluations: the final test of a trained run, and GenDD's ``--evaluate``."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, eval_tag, load_gendd_weights
+from gendd.distillers import Distiller
 from gendd.engine import DistEnv, RunLogger, evaluate
 from gendd.engine.trainer import autocast_for
 
@@ -13,11 +15,14 @@ from .data_args import Data
 
 def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger, name: str = "test.json",
                seed: int | None = None) -> dict:
-    """Evaluate on the test set after training when checkpoints were chosen on a validation split
-    (``seed``: the run's, for a model that samples: see ``gendd.engine.evaluate``)."""
+    """Evaluate on the test set after training when checkpoints were chosen on a validation split,
+    with the read-outs of the evaluation after the last epoch (``Distiller.evaluation``; ``seed``:
+    the run's, for a model that samples: see ``gendd.engine.evaluate``)."""
     if data.sets.eval_split == "test":
         return {}
-    result = evaluate(model, data.test, env.device, channels_last=True, seed=seed)
+    last = model.evaluation(model.epoch, last=True) if isinstance(model, Distiller) else contextlib.nullcontext()
+    with last:
+        result = evaluate(model, data.test, env.device, channels_last=True, seed=seed)
     if env.is_main:
         with open(os.path.join(run_dir, name), "w") as fh:
             json.dump(result, fh, indent=2)

@@ -16,6 +16,7 @@ from gendd.distillers.gendd import FLAGS, GenDD
 @register("gendd_label_free", family="gendd", label="GenDD (label-free)", flags=FLAGS)
 class LabelFreeGenDD(GenDD):
     """GenDD's flags, with λ (``smooth``) 0 by default: nothing else is allowed."""
+    has_probe = False
 
     def __init__(self, student, teacher=None, *, smooth: float = 0.0, **kwargs):
         super().__init__(student, teacher, smooth=smooth, **kwargs)

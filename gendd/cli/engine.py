@@ -19,6 +19,10 @@ from ..validation import first_invalid_flag
 from .guard import UserError
 
 
+# --cuda_graph when not given: "auto" captures the step of every one-process CUDA run (bench/README.md)
+CUDA_GRAPH_DEFAULT = "off"
+
+
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     """The engine flags; those of the training loop default to ``TrainConfig``'s values."""
     d = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
@@ -39,11 +43,12 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="a run folder holding another configuration: refuse (auto), continue it (resume) "
                         "or delete it first (overwrite); the same configuration always resumes")
     g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
-    g.add_argument("--cuda_graph", action="store_true",
-                   help="capture the whole training step once and replay it as a CUDA graph (one process; ignored "
-                        "with a notice under DDP). Without CUDA the captured step's program runs eagerly, with no "
-                        "graph: the same training up to float32 rounding, but GenDD then draws its feature mixup "
-                        "from another random stream, so its weights differ from a run without the flag")
+    g.add_argument("--cuda_graph", nargs="?", const="on", default=CUDA_GRAPH_DEFAULT, choices=["auto", "on", "off"],
+                   help="capture the training step once as a CUDA graph and replay it: on (the bare flag), auto "
+                        f"(one-process CUDA runs only) or off (default: {CUDA_GRAPH_DEFAULT}). Ignored with a notice "
+                        "under DDP. With 'on' and no CUDA the captured step's program runs eagerly, with no graph: "
+                        "the same training up to float32 rounding, but GenDD then draws its feature mixup from "
+                        "another random stream, so its weights differ from a run without the flag")
     g.add_argument("--sync_bn", action="store_true", help="SyncBatchNorm across ranks")
     g.add_argument("--max_nonfinite", type=int, default=d["max_nonfinite"],
                    help="stop after this many non-finite losses in a row")

@@ -13,6 +13,7 @@ import dataclasses
 from torch import nn
 
 from ..distillers import get as get_method
+from ..distillers.eval_plan import EvalPlan
 from ..distillers.gendd import SAMPLERS, GenDD, SamplingSettings
 from ..distillers.registry import add_method_args
 from ..engine import TrainConfig
@@ -22,8 +23,13 @@ from .guard import UserError
 from .stage1 import start_from_stage1
 
 # named sampling settings; "fast": the cheapest setting within 0.3 points of 100-step ancestral
-# sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode)
-SAMPLING_PRESETS = {"fast": {"sampler": "ancestral", "sampling_steps": 10, "num_sampling": 5}}
+# sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode);
+# "paper": the paper's sampling setting (sh/evaluate.sh's default)
+SAMPLING_PRESETS = {"fast": {"sampler": "ancestral", "sampling_steps": 10, "num_sampling": 5},
+                    "paper": {"sampler": "ancestral", "sampling_steps": 100, "num_sampling": 5, "cfg_scale": 2.0}}
+# SAMPLING_PRESETS' keys (command-line names) -> SamplingSettings' fields
+SETTING_FIELDS = {"sampler": "sampler", "sampling_steps": "steps", "num_sampling": "num_sampling",
+                  "cfg_scale": "cfg_scale"}
 
 
 def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
@@ -45,6 +51,14 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
                    help="run GenDD's straightforward reference path (every row materialised, no fused adaLN); "
                         "same math, slower: for benchmarks and checks")
     add_sampling_args(p)
+    e = p.add_argument_group("evaluation during training (each evaluation reports the probe)")
+    e.add_argument("--sampled_every", type=int, default=1,
+                   help="the sampled path at the evaluations of the epochs that are multiples of N, with the sampling "
+                        "flags' setting (0: only after the last epoch; default 1: every evaluation, as the original "
+                        "implementation)")
+    e.add_argument("--final_sampling", choices=sorted(SAMPLING_PRESETS), default=None,
+                   help="the sampling setting of the evaluation after the last epoch, a preset (paper: "
+                        "sh/evaluate.sh's); default: the sampling flags' setting")
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
@@ -75,6 +89,18 @@ class SamplingPreset(argparse.Action):
 def sampling_from_args(args) -> SamplingSettings:
     return SamplingSettings(num_sampling=args.num_sampling, steps=args.sampling_steps, cfg_scale=args.cfg_scale,
                             sampler=args.sampler, temperature=args.temperature, eta=args.eta)
+
+
+def preset_settings(base: SamplingSettings, preset: str) -> SamplingSettings:
+    """``base`` with the preset's values."""
+    return dataclasses.replace(base, **{SETTING_FIELDS[k]: v for k, v in SAMPLING_PRESETS[preset].items()})
+
+
+def eval_plan_from_args(args) -> EvalPlan:
+    """What the evaluations during training compute (a namespace without the flags: every evaluation samples)."""
+    final = getattr(args, "final_sampling", None)
+    return EvalPlan(sampled_every=getattr(args, "sampled_every", 1),
+                    final=preset_settings(sampling_from_args(args), final) if final else None)
 
 
 def eval_tag(args) -> str:
@@ -111,15 +137,21 @@ def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
     """The registered GenDD ``method`` ("gendd" or a variant) built from the GenDD flags."""
     run = gendd_settings(args, method)
     try:
-        return get_method(method).build(student, teacher, run.settings, teacher_fc=teacher_fc, sampling=run.sampling,
-                                        fast=run.fast)
+        distiller = get_method(method).build(student, teacher, run.settings, teacher_fc=teacher_fc,
+                                             sampling=run.sampling, fast=run.fast)
+        distiller.eval_plan = eval_plan_from_args(args)
     except ValueError as err:
         raise UserError(str(err)) from err
+    if not distiller.has_probe and distiller.eval_plan != EvalPlan():
+        raise UserError(f"{method} reports the sampled path only (it has no probe): every evaluation samples, with "
+                        f"one setting; drop --sampled_every and --final_sampling")
+    return distiller
 
 
 def gendd_train_config(args, run_dir: str, epochs: int) -> TrainConfig:
-    """AdamW (wd 0 on the head via the distiller's groups), β2 cosine, warm-up then step or cosine decay."""
-    headline = "sampled_top1" if args.num_sampling > 0 else "probe_top1"
+    """AdamW (wd 0 on the head via the distiller's groups), β2 cosine, warm-up then step or cosine decay;
+    best.pth on the read-out every evaluation computes the same way (``EvalPlan.best_metric``)."""
+    headline = eval_plan_from_args(args).best_metric(sampling_from_args(args))
     return train_config(args, run_dir, epochs=epochs, lr=args.learning_rate, optimizer="adamw",
                         weight_decay=args.weight_decay, betas=(0.9, 0.999), beta2_min=args.beta2_min,
                         lr_schedule="cosine" if args.cos else "step", milestones=epoch_list(args.lr_decay_epochs),
@@ -164,4 +196,5 @@ def train_gendd(args, env, data, student: nn.Module, run_dir: str, tree, method:
         logger.info(f"student starts from stage 1: {stage1}")
     if args.resume:
         logger.info(f"GenDD weights loaded from {args.resume}")
+    logger.info(distiller.eval_plan.describe(distiller.sampling))
     return distiller if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env) else None

@@ -19,8 +19,15 @@ along with the distiller. Frozen parts stay in eval mode under ``train()``.
   override them.
 * ``param_groups(weight_decay)`` returns optimiser parameter groups of the trainable
   parameters; the default puts ``weight_decay`` on every trainable parameter.
+* ``graph_key()``: the host values (not tensors) the training step reads, e.g. an epoch-dependent
+  loss weight; a captured step (``--cuda_graph``) is replayed while it stays the same. Default:
+  the epoch (captured again every epoch); methods whose step ignores the epoch return None.
+* ``evaluation(epoch, last)``: a context in which the engine's evaluation after ``epoch`` runs
+  (GenDD picks its read-outs and sampling setting there); the default changes nothing.
 """
 from __future__ import annotations
+
+import contextlib
 
 import torch
 from torch import nn
@@ -57,6 +64,12 @@ class Distiller(nn.Module):
 
     def end_epoch(self, epoch: int) -> None:
         pass
+
+    def graph_key(self) -> object:
+        return self.epoch
+
+    def evaluation(self, epoch: int, last: bool):
+        return contextlib.nullcontext()
 
     def param_groups(self, weight_decay: float) -> list[dict]:
         params = [p for p in self.parameters() if p.requires_grad]

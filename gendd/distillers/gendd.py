@@ -20,10 +20,14 @@ rows gather from both; sampling embeds the condition once per loop and the time 
 and computes the adaLN modulations once per distinct condition (see ``GuidedHead``). The loss
 is reduced in float32 (the model output is cast before the loss, e.g. under bf16 autocast).
 ``compile=True`` wraps the student's ``forward_features`` and the head's network in
-``torch.compile``; ``grad_checkpoint=True`` recomputes the head's blocks in backward.
+``torch.compile``; ``compile_head=True`` compiles the training loss after the random draws (the
+head's network with its LayerNorm/modulation/SiLU chain, and the diffusion loss: fewer, fused
+kernels, e.g. inside ``--cuda_graph``); ``grad_checkpoint=True`` recomputes the head's blocks in
+backward. ``eval_plan`` (``EvalPlan``) chooses what each evaluation during training computes.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +39,7 @@ from ..diffusion import (DIFFUSION_STEPS, ancestral_sample, classifier_free_guid
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
+from .eval_plan import EvalPlan
 from .registry import Flag, register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
@@ -69,18 +74,21 @@ FLAGS = (
     Flag("width", "diffusion head width"),
     Flag("depth", "diffusion head residual blocks"),
     Flag("compile", "torch.compile the student backbone and the diffusion head"),
+    Flag("compile_head", "torch.compile the diffusion head and its loss in training (fused LayerNorm/modulation/"
+                         "SiLU chain and loss; measured in bench/README.md)"),
     Flag("grad_checkpoint", "recompute the diffusion head's blocks in backward (less memory, ~1/3 more head compute)"),
 )
 
 
 @register("gendd", family="gendd", label="GenDD", flags=FLAGS)
 class GenDD(Distiller):
+    has_probe = True  # evaluations report the probe (student.fc) beside the sampled path
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None, *,
                  teacher_fc: nn.Linear | tuple[int, int] | None = None, smooth: float = 0.9, token_dim: int = 64,
                  diffusion_batch_mul: int = 30, cond_drop_prob: float = 0.2, mixup_beta: float = 1.0,
                  width: int = 1024, depth: int = 3, num_timesteps: int = DIFFUSION_STEPS,
                  sampling: SamplingSettings | None = None, fast: bool = True, compile: bool = False,
-                 grad_checkpoint: bool = False):
+                 compile_head: bool = False, grad_checkpoint: bool = False):
         super().__init__(student, teacher)
         if not 0.0 <= smooth <= 1.0 or not 0.0 <= cond_drop_prob <= 1.0:
             raise ValueError(f"smooth ({smooth}) and cond_drop_prob ({cond_drop_prob}) must lie in [0, 1]")
@@ -103,7 +111,10 @@ class GenDD(Distiller):
         self.device_draws = False  # the mixup drawn on the device (graph capture, see gendd.engine.capture)
         self.sampling_generator: torch.Generator | None = None  # set for one evaluation by gendd.engine.evaluate
         self._respaced = {}
+        self.eval_plan = EvalPlan()
         self._compiled = compiled_functions(student, self.head) if compile else {}
+        if compile_head:
+            self._compiled["loss"] = torch.compile(self.rows_loss)
 
     def student_features(self, images: torch.Tensor) -> torch.Tensor:
         return self._compiled.get("features", self.student.forward_features)(images)
@@ -111,6 +122,19 @@ class GenDD(Distiller):
     def head_network(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The denoiser after its conditioning y (compiled when asked)."""
         return self._compiled.get("head", self.head.forward_with_y)(x, y)
+
+    def graph_key(self) -> object:
+        return None  # the step ignores the epoch
+
+    @contextlib.contextmanager
+    def evaluation(self, epoch: int, last: bool):
+        """The evaluation after ``epoch`` samples with ``eval_plan``'s setting (none: the probe only)."""
+        per_epoch = self.sampling
+        self.sampling = self.eval_plan.setting(per_epoch, epoch, last)
+        try:
+            yield
+        finally:
+            self.sampling = per_epoch
 
     # ---- training --------------------------------------------------------------------
     def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
@@ -151,20 +175,27 @@ class GenDD(Distiller):
         """The same loss and random draws (dropout mask, t, ε) without the B·N·M × Ds rows: row
         r·B·N + b·N + k takes y = time[t] + table[b·N + k] (kept) or table[B·N + k] (dropped), with
         table = ``head.condition_table(z)`` = [cond_embed(z_b) + pos_embed(k) ; cond_embed.bias + pos_embed(k)]."""
-        batch, n, head = z.shape[0], self.num_tokens, self.head
+        batch, n = z.shape[0], self.num_tokens
         x0 = split_tokens(target.float(), self.token_dim).repeat(self.diffusion_batch_mul, 1)
         rows = torch.arange(x0.shape[0], device=x0.device)
         keep = torch.rand(x0.shape[0], device=x0.device) >= self.cond_drop_prob
         t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), device=x0.device)
-        table = head.condition_table(z)
+        noise = torch.randn_like(x0)
         table_row = torch.where(keep, rows % (batch * n), batch * n + rows % n)
-        cond_rows = table.index_select(0, table_row)
+        return self._compiled.get("loss", self.rows_loss)(z, table_row, x0, t, noise)
+
+    def rows_loss(self, z: torch.Tensor, table_row: torch.Tensor, x0: torch.Tensor, t: torch.Tensor,
+                  noise: torch.Tensor) -> torch.Tensor:
+        """The mean diffusion loss of the rows, given their draws (what ``compile_head`` compiles)."""
+        head = self.head
+        cond_rows = head.condition_table(z).index_select(0, table_row)
+        forward = head.forward_with_y if "loss" in self._compiled else self.head_network  # no compile in a compile
 
         def network(x_t, t_model):
             y = head.embed_time_rows(t_model, self.diffusion.num_timesteps) + cond_rows
-            return self.head_network(x_t, y).float()
+            return forward(x_t, y).float()
 
-        return self.diffusion.training_losses(network, x0, t)["loss"].mean()
+        return self.diffusion.training_losses(network, x0, t, noise)["loss"].mean()
 
     # ---- evaluation ------------------------------------------------------------------
     def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:

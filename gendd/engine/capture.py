@@ -1,21 +1,29 @@
-"""Whole-step capture (``--cuda_graph``): every training step replays one CUDA graph.
+"""Whole-step capture (``--cuda_graph``): every training step replays one CUDA graph, then launches
+the optimiser's fused step.
 
-``StepProgram`` is the step as a fixed sequence of tensor operations over its inputs, with no
-host read: forward (autocast as configured), the summed loss, the non-finite guard on the
-device (the step is computed and then undone with ``torch.where``: weights, optimiser state
-and buffers such as BatchNorm statistics keep their values), backward (``autograd.grad``),
-gradient clipping, the optimiser update with the schedules' lr/β2 as device tensors
-(``DeviceUpdate``), and device-side sums of the losses, of the good steps and of the
-non-finite ones. ``CapturedStep`` runs it eagerly for a few warm-up steps on a side stream,
-captures it once into a CUDA graph on static input buffers (the batch is copied in, e.g. from
-the device-resident CIFAR loader) and replays it; a batch of another shape (a last partial
-batch) runs the program eagerly; a step that cannot be captured (an operation inside it reads
-the device on the host) is reported in one line and the run goes on with eager steps. Random
-draws come from the default CUDA generator, which the capture registers (t, noise, dropout
-mask), and GenDD's feature mixup is drawn on the device (``device_draws``). The host reads
+``StepProgram`` is the eager step's work as a fixed sequence of tensor operations with no host
+read. Its captured part (``forward_backward``): forward (autocast as configured), the summed loss,
+the non-finite flag (``found_inf`` = 1 when the loss is NaN/Inf), backward into ``.grad``,
+gradient clipping (``torch.nn.utils.clip_grad_norm_``), the undo of a bad step's buffer updates
+(BatchNorm statistics: the distiller's buffers are copied once per step and restored with
+``torch.where``), and device-side sums of the losses, of the good steps and of the non-finite ones.
+Its update (``update``) is the engine's own fused ``torch.optim.SGD``/``AdamW`` step, launched by
+the host after the graph with the schedules' lr and β2 as plain numbers (the fused kernels take
+them as arguments, so a graph could not change them per step) and ``found_inf``: the fused kernels
+then leave weights, optimiser state and ``step`` exactly as they were (the mechanism torch's
+GradScaler uses). The optimiser is the one checkpoints save and the eager engine uses.
+
+``CapturedStep`` runs the program eagerly for a few warm-up steps on a side stream, captures its
+first part once into a CUDA graph on static input buffers (the batch is copied in, e.g. from the
+device-resident CIFAR loader) and replays it; a batch of another shape (a last partial batch)
+runs the program eagerly; a step that cannot be captured (an operation inside it reads the device
+on the host) is reported in one line and the run goes on with eager steps. The graph is kept
+across epochs while the distiller's ``graph_key()``
+stays the same (a method with epoch-dependent loss weights is captured again when they change).
+Random draws come from the default CUDA generator, which the capture registers (t, noise,
+dropout mask), and GenDD's feature mixup is drawn on the device (``device_draws``). The host reads
 metrics only every ``log_every`` steps, before a checkpoint and at the end of the epoch; too many
-consecutive non-finite steps raise ``NonFiniteLoss`` at the next read-back. The graph is
-captured again at every epoch (epoch-dependent loss weights).
+consecutive non-finite steps raise ``NonFiniteLoss`` at the next read-back.
 
 Under DDP the flag is ignored with a logged notice. On the CPU (no CUDA graphs) the same program
 runs eagerly, with a logged notice, which is what the tests compare against the eager engine: the
@@ -28,20 +36,43 @@ import time
 
 import torch
 
-from .device_update import DeviceUpdate
-
 WARMUP_STEPS = 3
+
+
+def check_fused(optimizer: torch.optim.Optimizer) -> None:
+    """The program skips bad steps through the fused kernels' ``found_inf``: other optimisers have none."""
+    if not isinstance(optimizer, (torch.optim.SGD, torch.optim.AdamW)) or not all(
+            g.get("fused") for g in optimizer.param_groups):
+        raise ValueError(f"the captured step needs a fused SGD or AdamW (build_optimizer's default), "
+                         f"got {type(optimizer).__name__} with fused={optimizer.param_groups[0].get('fused')}")
+
+
+def prepare_state(optimizer: torch.optim.Optimizer) -> None:
+    """SGD's momentum buffers as zeros before the first step (μ·0 + g = g, torch's first step): the
+    fused SGD's own first step starts from uninitialised buffers, which a skipped step would keep."""
+    if not isinstance(optimizer, torch.optim.SGD):
+        return
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            state = optimizer.state[p]
+            if group["momentum"] and state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
 
 class StepProgram:
     """One guarded training step ``program(images, labels)`` over device tensors (see module doc)."""
 
     def __init__(self, distiller, model, optimizer, autocast, grad_clip: float = 0.0):
-        self.distiller, self.model, self.autocast, self.grad_clip = distiller, model, autocast, grad_clip
-        self.update = DeviceUpdate(optimizer)
-        self.update.init_state()
+        check_fused(optimizer)
+        prepare_state(optimizer)
+        self.distiller, self.model, self.optimizer = distiller, model, optimizer
+        self.autocast, self.grad_clip = autocast, grad_clip
         self.params = [p for g in optimizer.param_groups for p in g["params"]]
+        self.weights = list(distiller.parameters())  # what backward writes and the eager step clips
         device = self.params[0].device
+        self.found_inf = torch.zeros((), dtype=torch.float32, device=device)
+        self.buffers = list(distiller.buffers())
+        self.snapshot = [b.detach().clone() for b in self.buffers]
         self.counts = {name: torch.zeros((), dtype=torch.long, device=device)
                        for name in ("nonfinite", "run", "worst_run")}
         self.good_steps = torch.zeros((), dtype=torch.float64, device=device)
@@ -55,69 +86,79 @@ class StepProgram:
         for v in self.sums.values():
             v.zero_()
 
-    def guarded_tensors(self) -> list[torch.Tensor]:
-        return self.params + self.update.state_tensors() + list(self.distiller.buffers())
-
     def __call__(self, images: torch.Tensor, labels) -> None:
-        guarded = self.guarded_tensors()
-        before = [t.detach().clone() for t in guarded]
+        self.forward_backward(images, labels)
+        self.update()
+
+    def forward_backward(self, images: torch.Tensor, labels) -> None:
+        """The captured part: losses, ``found_inf``, gradients, clipping, buffer undo, sums."""
+        self.distiller.zero_grad(set_to_none=True)
+        if self.buffers:
+            torch._foreach_copy_(self.snapshot, self.buffers)
         with self.autocast():
             losses = self.model(images, labels)
         total = sum(v.float() for v in losses.values())
         bad = ~torch.isfinite(total.detach())
-        grads = torch.autograd.grad(total, self.params, allow_unused=True)
-        grads = {id(p): g for p, g in zip(self.params, grads) if g is not None}
+        self.found_inf.copy_(bad)
+        total.backward()
         if self.grad_clip > 0:
-            clip_(list(grads.values()), self.grad_clip)
-        self.update.update(grads)
+            torch.nn.utils.clip_grad_norm_(self.weights, self.grad_clip)
         with torch.no_grad():
-            for t, old in zip(guarded, before):
-                t.copy_(torch.where(bad, old, t))
+            for buffer, old in zip(self.buffers, self.snapshot):
+                torch.where(bad, old, buffer, out=buffer)
         self.record(losses, bad)
+
+    def update(self) -> None:
+        """The optimiser's fused step with ``found_inf``: nothing changes on a non-finite step."""
+        self.optimizer.found_inf = self.found_inf
+        try:
+            self.optimizer.step()
+        finally:
+            del self.optimizer.found_inf
 
     @torch.no_grad()
     def record(self, losses: dict, bad: torch.Tensor) -> None:
         for k, v in losses.items():
-            value = torch.where(bad, torch.zeros((), dtype=torch.float64, device=bad.device), v.detach().double())
+            value = torch.where(bad, 0.0, v.detach().double())
             if k in self.sums:
                 self.sums[k].add_(value)
             else:
                 self.sums[k] = value.clone()
-        self.good_steps.add_((~bad).double())
+        self.good_steps.add_(~bad)
         c = self.counts
-        c["nonfinite"].add_(bad.long())
-        c["run"].copy_(torch.where(bad, c["run"] + 1, torch.zeros_like(c["run"])))
-        c["worst_run"].copy_(torch.maximum(c["worst_run"], c["run"]))
+        c["nonfinite"].add_(bad)
+        c["run"].add_(1).mul_(bad)
+        torch.maximum(c["worst_run"], c["run"], out=c["worst_run"])
         self.last, self.last_bad = {k: v.detach() for k, v in losses.items()}, bad
 
 
-def clip_(grads: list[torch.Tensor], max_norm: float) -> None:
-    """torch.nn.utils.clip_grad_norm_ on a list of gradients: g ← g·min(1, max/(‖g‖₂ + 1e-6))."""
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
-    coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
-    for g in grads:
-        g.mul_(coef)
-
-
 class CapturedStep:
-    """Runs ``program`` eagerly ``WARMUP_STEPS`` times (side stream), then captures it on static
-    copies of the batch and replays the graph; ``use_graph=False`` always runs it eagerly. When
-    the capture fails, ``notice`` gets one line and every later step runs eagerly (the batch of
-    the failed capture too: a capture records work without running it, so nothing was applied)."""
+    """Runs ``program`` eagerly ``WARMUP_STEPS`` times (side stream), then captures its
+    ``forward_backward`` on static copies of the batch and replays it, each replay followed by
+    ``program.update()``; ``use_graph=False`` always runs the program eagerly. When the capture
+    fails, ``notice`` gets one line and every later step runs eagerly (the batch of the failed
+    capture too: a capture records work without running it, so nothing was applied)."""
 
     def __init__(self, program: StepProgram, use_graph: bool, notice=print):
         self.program, self.use_graph, self.notice = program, use_graph, notice
-        self.graph = None
-        self.warm = 0
-        self.static = None
+        self.key = None
+        self.reset()
 
     def reset(self) -> None:
         """Forget the graph (captured again after the next warm-up)."""
-        self.graph, self.warm, self.static = None, 0, None
+        self.graph, self.warm, self.static, self.outputs = None, 0, None, None
+        self.grads_replaced = False
+
+    def use_key(self, key) -> None:
+        """Capture again when ``key`` (the distiller's ``graph_key()``) changed."""
+        if key != self.key:
+            self.key = key
+            self.reset()
 
     def __call__(self, images: torch.Tensor, labels) -> None:
+        program = self.program
         if not self.use_graph:
-            return self.program(images, labels)
+            return program(images, labels)
         if self.graph is None and self.warm < WARMUP_STEPS:
             self.warm += 1
             return self._on_side_stream(images, labels)
@@ -125,11 +166,18 @@ class CapturedStep:
             return self._capture(images, labels)
         static_images, static_labels = self.static
         if images.shape != static_images.shape or _shape(labels) != _shape(static_labels):
-            return self.program(images, labels)
+            self.grads_replaced = True  # the eager run gives the parameters new .grad tensors
+            return program(images, labels)
         static_images.copy_(images)
         if torch.is_tensor(labels):
             static_labels.copy_(labels)
+        if self.grads_replaced:
+            for p, grad in zip(program.weights, self.outputs[0]):
+                p.grad = grad
+            self.grads_replaced = False
         self.graph.replay()
+        program.last, program.last_bad = self.outputs[1:]
+        program.update()
 
     def _on_side_stream(self, images, labels) -> None:
         side = torch.cuda.Stream()
@@ -139,26 +187,29 @@ class CapturedStep:
         torch.cuda.current_stream().wait_stream(side)
 
     def _capture(self, images, labels) -> None:
+        program = self.program
         self.static = (images.clone(), labels.clone() if torch.is_tensor(labels) else labels)
+        program.distiller.zero_grad(set_to_none=True)  # backward allocates the graph's own .grad
         failure = self._record_graph()
-        if failure is None:
-            self.graph.replay()  # capturing records the work without running it
-            return
-        self.use_graph, self.static = False, None
-        self.notice(f"--cuda_graph: the training step could not be captured as a CUDA graph ({failure}); "
-                    f"it runs eagerly from here on")
-        self.program(images, labels)
+        if failure is not None:
+            self.use_graph, self.static = False, None
+            self.notice(f"--cuda_graph: the training step could not be captured as a CUDA graph ({failure}); "
+                        f"it runs eagerly from here on")
+            return program(images, labels)
+        self.outputs = ([p.grad for p in program.weights], program.last, program.last_bad)
+        self.graph.replay()  # capturing records the work without running it
+        program.update()
 
     def _record_graph(self) -> str | None:
-        """Capture the program into ``self.graph``; None, or the first line of the error that
-        stopped the capture. After a failure the stream in use before is made current again (a
-        failed capture leaves its own) and the default generator gets a fresh copy of its state."""
+        """Capture ``forward_backward`` into ``self.graph``; None, or the first line of the error
+        that stopped the capture. After a failure the stream in use before is made current again
+        (a failed capture leaves its own) and the default generator gets a fresh copy of its state."""
         torch.cuda.synchronize()
         stream = torch.cuda.current_stream()
         graph = torch.cuda.CUDAGraph()
         try:  # thread_local: a data loader's pin-memory thread may allocate while the step is captured
             with torch.cuda.graph(graph, capture_error_mode="thread_local"):
-                self.program(*self.static)
+                self.program.forward_backward(*self.static)
         except RuntimeError as err:  # torch.AcceleratorError included
             torch.cuda.set_stream(stream)
             fresh_generator_state(torch.cuda.default_generators[torch.cuda.current_device()])
@@ -185,6 +236,18 @@ def _first_cause(err: BaseException) -> str:
         err = err.__context__
     lines = str(err).strip().splitlines()
     return f"{type(err).__name__}: {lines[0] if lines else ''}"
+
+
+def capture_wanted(setting, env) -> bool:
+    """``--cuda_graph``: "on" (True) captures (the CPU and DDP then run eagerly with a notice),
+    "auto" captures one-process CUDA runs only, "off" (False) never."""
+    if setting in ("auto",):
+        return env.device.type == "cuda" and not env.distributed
+    if setting in (True, "on"):
+        return True
+    if setting in (False, "off"):
+        return False
+    raise ValueError(f"cuda_graph must be auto, on or off, got {setting!r}")
 
 
 def epoch_runner(loop):
@@ -214,7 +277,7 @@ def captured_epoch(loop, runner: CapturedStep, pos) -> None:
     cfg, program = loop.cfg, runner.program
     loop.distiller.train()
     loop.distiller.start_epoch(pos.epoch)
-    runner.reset()
+    runner.use_key(loop.distiller.graph_key())
     program.reset_epoch()
     seen = {"nonfinite": int(program.counts["nonfinite"])}
     t0 = time.time()
@@ -222,7 +285,6 @@ def captured_epoch(loop, runner: CapturedStep, pos) -> None:
                               pos.step_in_epoch) as bar:
         for images, labels in loop.source.batches(pos.epoch, pos.step_in_epoch):
             lr = loop.set_hyperparameters(pos.global_step)
-            program.update.set_hyperparameters()
             images = to_device(images, loop.env.device, cfg.channels_last)
             labels = labels.to(loop.env.device, non_blocking=True) if torch.is_tensor(labels) else labels
             runner(images, labels)

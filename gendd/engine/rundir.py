@@ -36,9 +36,10 @@ import yaml
 from .checkpoint import CheckpointManager, atomic_write_text
 from .layout import PROCESS_KEYS, layout_change
 
-# Flags that change how a run executes but not what it computes.
+# Flags that change how a run executes but not what it computes (--device and --cuda_graph change
+# which random stream a draw comes from, not its distribution).
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
-                          "log_every", "skip_teacher_eval", "dry_run", "debug", "wandb"})
+                          "log_every", "skip_teacher_eval", "dry_run", "debug", "wandb", "cuda_graph"})
 
 
 _PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume

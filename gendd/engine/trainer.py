@@ -30,7 +30,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
-from .capture import epoch_runner
+from .capture import capture_wanted, epoch_runner
 from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
 from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
 from .evaluate import evaluate
@@ -73,7 +73,7 @@ class TrainConfig:
     sync_bn: bool = False
     max_nonfinite: int = 20
     grad_clip: float = 0.0
-    cuda_graph: bool = False
+    cuda_graph: str = "off"      # "auto", "on" or "off" (see capture.capture_wanted)
 
 
 @dataclass
@@ -123,14 +123,15 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
     total_steps = cfg.epochs * source.steps_per_epoch
     autocast = autocast_for(env.device, cfg.amp)
     loop = _Loop(distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast)
-    train_epoch = epoch_runner(loop) if cfg.cuda_graph else loop.train_epoch
+    train_epoch = epoch_runner(loop) if capture_wanted(cfg.cuda_graph, env) else loop.train_epoch
     with StopRequests() as stop:
         loop.stop = stop
         while pos.epoch <= cfg.epochs:
             train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
-                metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last,
-                                   seed=cfg.seed)
+                with distiller.evaluation(pos.epoch, last=pos.epoch == cfg.epochs):
+                    metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last,
+                                       seed=cfg.seed)
                 loop.record_eval(pos, metrics)
             pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
             loop.save(pos)

@@ -1,5 +1,6 @@
-"""GenDD's speed flags reach the distiller, and the named sampling preset is selectable from the
-flags and from the CIFAR and ImageNet evaluation launchers (PRESET=fast)."""
+"""GenDD's speed flags reach the distiller, the named sampling preset is selectable from the
+flags and from the CIFAR and ImageNet evaluation launchers (PRESET=fast), --cuda_graph takes
+auto/on/off, and the evaluation plan's flags and launcher variables reach the distiller."""
 import argparse
 import os
 import shlex
@@ -7,6 +8,7 @@ import subprocess
 from functools import partial
 from pathlib import Path
 
+from gendd.cli.engine import add_engine_args
 from gendd.cli.gendd import SAMPLING_PRESETS, add_gendd_args, add_sampling_args, build_gendd
 from helpers.toys import LinearToy
 
@@ -69,3 +71,80 @@ def test_imagenet_eval_launcher_accepts_preset(tmp_path):
         SAMPLING_PRESETS["fast"][k] for k in ("sampler", "sampling_steps", "num_sampling"))
     plain = launched_args(tmp_path, launcher, {})
     assert "--sampling_preset" not in plain and shlex.join(plain).count("--sampling_steps 64") == 1
+
+
+def engine_parser():
+    p = argparse.ArgumentParser()
+    add_engine_args(p)
+    return p
+
+
+def test_cuda_graph_flag_and_where_it_captures():
+    import pytest
+    import torch
+
+    from gendd.cli.engine import CUDA_GRAPH_DEFAULT
+    from gendd.engine.capture import capture_wanted
+    from gendd.engine.dist import DistEnv
+    p = engine_parser()
+    assert p.parse_args([]).cuda_graph == CUDA_GRAPH_DEFAULT
+    assert p.parse_args(["--cuda_graph", "--amp"]).cuda_graph == "on" and p.parse_args(["--cuda_graph"]).amp is False
+    assert p.parse_args(["--cuda_graph", "auto"]).cuda_graph == "auto"
+    with pytest.raises(SystemExit) as exit_info:
+        p.parse_args(["--cuda_graph", "sometimes"])
+    assert exit_info.value.code == 2
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert capture_wanted("auto", DistEnv(device=cuda)) and not capture_wanted("auto", DistEnv(device=cpu))
+    assert not capture_wanted("auto", DistEnv(world_size=2, device=cuda))
+    assert capture_wanted("on", DistEnv(device=cpu)) and capture_wanted(True, DistEnv())  # the CPU: with a notice
+    assert not capture_wanted("off", DistEnv(device=cuda)) and not capture_wanted(False, DistEnv(device=cuda))
+
+
+def test_evaluation_flags_reach_the_distiller_and_choose_the_best_metric():
+    from gendd.cli.gendd import gendd_train_config
+    from gendd.distillers.eval_plan import EvalPlan
+    from gendd.distillers.gendd import SamplingSettings
+    argv = ["--width", "32", "--depth", "1", "--sampled_every", "10", "--sampling_preset", "fast",
+            "--final_sampling", "paper", "--epochs", "1", "--learning_rate", "1e-3", "--weight_decay", "0"]
+    p = gendd_parser()
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--learning_rate", type=float)
+    p.add_argument("--weight_decay", type=float)
+    add_engine_args(p)
+    args = p.parse_args(argv)
+    model = build_gendd(args, Toy(DS), Toy(DT))
+    assert model.sampling == SamplingSettings(num_sampling=5, steps=10, cfg_scale=2.0, sampler="ancestral")
+    assert model.eval_plan == EvalPlan(10, final=SamplingSettings(num_sampling=5, steps=100, cfg_scale=2.0))
+    assert gendd_train_config(args, "run", 1).headline == "probe_top1"
+    args = p.parse_args(argv[:4] + argv[-6:])
+    assert build_gendd(args, Toy(DS), Toy(DT)).eval_plan == EvalPlan()
+    assert gendd_train_config(args, "run", 1).headline == "sampled_top1"
+
+
+def test_gendd_pair_launcher_evaluation_plans(tmp_path):
+    launcher = ROOT / "GenDD_cifar/sh/train_res32x4_res8x4_gendd.sh"
+    p = gendd_parser()
+    cheap = p.parse_known_args(launched_args(tmp_path, launcher, {})[1:])[0]
+    assert (cheap.sampled_every, cheap.final_sampling) == (10, "paper")
+    assert (cheap.sampler, cheap.sampling_steps, cheap.num_sampling) == ("ancestral", 10, 5)  # the fast preset
+    original = p.parse_known_args(launched_args(tmp_path, launcher, {"EVAL_PLAN": "original"})[1:])[0]
+    assert (original.sampled_every, original.final_sampling) == (1, None)
+    assert (original.sampler, original.sampling_steps, original.num_sampling) == ("ancestral", 100, 1)
+    other = p.parse_known_args(launched_args(tmp_path, launcher, {"SAMPLED_EVERY": "5", "FINAL_PRESET": "fast"})[1:])[0]
+    assert (other.sampled_every, other.final_sampling) == (5, "fast")
+    res = subprocess.run(["bash", str(launcher)], env={**os.environ, "EVAL_PLAN": "sometimes", "GPUS": "1"},
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "EVAL_PLAN=sometimes is not a plan" in res.stderr
+
+
+def test_label_free_gendd_refuses_a_plan_that_skips_sampling():
+    import pytest
+
+    import gendd_imagenet.label_free  # noqa: F401  (registers the method)
+    from gendd.cli import UserError
+    for extra in (["--sampled_every", "10"], ["--final_sampling", "paper"]):
+        args = gendd_parser().parse_args(["--width", "32", "--depth", "1", "--smooth", "0", *extra])
+        with pytest.raises(UserError, match="no probe"):
+            build_gendd(args, Toy(DS), Toy(DT), method="gendd_label_free")
+    args = gendd_parser().parse_args(["--width", "32", "--depth", "1", "--smooth", "0"])
+    assert not build_gendd(args, Toy(DS), Toy(DT), method="gendd_label_free").has_probe

@@ -1,16 +1,15 @@
-"""Whole-step capture (--cuda_graph): the device-side optimiser update equals torch's, the
-restructured step (static program, device-side non-finite guard, deferred read-back) trains
-as the eager engine does, and GenDD's device-side mixup draw has the right distribution.
-The CUDA graph itself is checked only where CUDA exists (skipped here, not counted; the CUDA lane,
-tests/cuda, checks it for every registered method)."""
+"""Whole-step capture (--cuda_graph): the step program skips non-finite steps exactly through the
+fused optimisers' found_inf and otherwise steps as torch does, the restructured step (static
+program, device-side non-finite guard, deferred read-back) trains as the eager engine does, and
+GenDD's device-side mixup draw has the right distribution. The CUDA graph itself is checked in
+tests/cuda (the CUDA lane)."""
 import json
-import math
 
 import pytest
 import torch
 
 from gendd.distillers.gendd import GenDD
-from gendd.engine import DatasetSource, TrainConfig, eval_loader, fit
+from gendd.engine import CheckpointManager, DatasetSource, Preempted, TrainConfig, eval_loader, fit
 from gendd.engine.capture import StepProgram
 from gendd.engine.dist import DistEnv
 from gendd.engine.trainer import NonFiniteLoss
@@ -25,46 +24,74 @@ def close(a, b, rtol=1e-5):
     assert (a - b).abs().max() <= rtol * scale, float((a - b).abs().max() / scale)
 
 
-def two_groups(seed=0):
-    torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3), torch.nn.Linear(3, 2))
-    unused = torch.nn.Parameter(torch.randn(3))
-    groups = [{"params": list(net[0].parameters()) + [unused], "weight_decay": 5e-4},
-              {"params": list(net[2].parameters()), "weight_decay": 0.0}]
-    return net, unused, groups
+def fused(name, groups, **kw):
+    return (torch.optim.SGD(groups, lr=0.1, momentum=0.9, fused=True, **kw) if name == "sgd"
+            else torch.optim.AdamW(groups, lr=0.01, betas=(0.9, 0.95), fused=True, **kw))
+
+
+class BNNet(torch.nn.Module):
+    """Linear -> BatchNorm -> Tanh -> Linear: a forward changes buffers (BatchNorm statistics)."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(),
+                                       torch.nn.Linear(4, 3))
+
+    def forward(self, x, labels):
+        loss = self.net(x).square().mean()
+        return {"loss": loss * float("nan") if labels == "bad" else loss}
+
+
+def snapshot(net, opt):
+    """Weights, buffers and optimiser state; state not created yet counts as zeros (what a first step starts from)."""
+    state = [opt.state[p].get(k, torch.zeros_like(p) if k != "step" else torch.zeros(()))
+             for g in opt.param_groups for p in g["params"]
+             for k in (("momentum_buffer",) if isinstance(opt, torch.optim.SGD) else ("step", "exp_avg", "exp_avg_sq"))]
+    return [t.detach().clone() for t in list(net.parameters()) + list(net.buffers()) + state]
 
 
 @pytest.mark.parametrize("name", ["sgd", "adamw"])
-def test_device_update_equals_the_torch_optimiser(name):
-    from gendd.engine.device_update import DeviceUpdate
-    results = []
-    for device_side in (False, True):
-        net, unused, groups = two_groups()
-        opt = (torch.optim.SGD(groups, lr=0.1, momentum=0.9) if name == "sgd"
-               else torch.optim.AdamW(groups, lr=0.01, betas=(0.9, 0.95)))
-        update = DeviceUpdate(opt) if device_side else None
-        if update:
-            update.init_state()
-        x = torch.randn(8, 5, generator=torch.Generator().manual_seed(1))
-        for step in range(6):
-            for g in opt.param_groups:  # the schedules change lr and beta2 every step
-                g["lr"] = g["lr"] * 0.8
-                g["betas"] = (0.9, 0.95 + 0.008 * step) if name == "adamw" else g.get("betas")
-            loss = net(x).square().mean()
-            params = [p for g in opt.param_groups for p in g["params"]]
-            grads = torch.autograd.grad(loss, params, allow_unused=True)
-            if update:
-                update.set_hyperparameters()
-                update.update({id(p): gr for p, gr in zip(params, grads) if gr is not None})
-            else:
-                for p, gr in zip(params, grads):
-                    p.grad = gr
+def test_program_skips_a_nonfinite_step_exactly_and_otherwise_steps_as_torch(name):
+    """Bad steps (first step included) leave weights, BatchNorm statistics and the optimiser state
+    (momentum buffers; step, exp_avg, exp_avg_sq) bitwise as they were; good steps equal the
+    plain torch step with the same fused optimiser, bitwise."""
+    x = torch.randn(8, 5, generator=torch.Generator().manual_seed(1))
+    runs = []
+    for use_program in (False, True):
+        torch.manual_seed(0)
+        net = BNNet()
+        opt = fused(name, [{"params": list(net.net[0].parameters()), "weight_decay": 5e-4},
+                           {"params": list(net.net[3].parameters()), "weight_decay": 0.0}])
+        program = StepProgram(net, net, opt, _null, grad_clip=1.0) if use_program else None
+        for step, labels in enumerate(["bad", "ok", "ok", "bad", "bad", "ok"]):
+            for g in opt.param_groups:  # the schedules change lr (and beta2) every step
+                g["lr"] *= 0.8
+                if name == "adamw":
+                    g["betas"] = (0.9, 0.95 + 0.008 * step)
+            before = snapshot(net, opt)
+            if use_program:
+                program(x, labels)
+                assert bool(program.last_bad) == (labels == "bad")
+            elif labels == "ok":
+                opt.zero_grad()
+                net(x, labels)["loss"].backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
-        results.append([p.detach().clone() for p in net.parameters()] + [unused.detach().clone()])
-    for a, b in zip(*results):
-        close(b, a)
-    assert not torch.equal(results[0][0], two_groups()[0][0].weight)  # it trained
-    assert torch.equal(results[1][-1], two_groups()[1])  # no gradient: untouched, as torch does
+            after = snapshot(net, opt)
+            if labels == "bad" and use_program:
+                assert all(torch.equal(a, b) for a, b in zip(after, before))
+        runs.append(after)
+        if use_program:
+            assert int(program.counts["nonfinite"]) == 3 and int(program.counts["worst_run"]) == 2
+            assert program.good_steps.item() == 3
+    for a, b in zip(*runs):
+        assert torch.equal(a, b)
+
+
+def test_program_refuses_an_optimiser_without_found_inf():
+    net = BNNet()
+    with pytest.raises(ValueError, match="needs a fused SGD or AdamW"):
+        StepProgram(net, net, torch.optim.AdamW(net.parameters(), foreach=True), _null)
 
 
 class NaNAt(CEDistiller):
@@ -82,10 +109,11 @@ class NaNAt(CEDistiller):
         return losses
 
 
-def train(run_dir, cuda_graph, bad_calls=(), **kw):
+def train(run_dir, cuda_graph, bad_calls=(), wrap=None, **kw):
     torch.manual_seed(0)
     distiller = NaNAt(ToyNet(bn=True, dropout=0.2), bad_calls)
     source = DatasetSource(ToyImages(n=40, augment=True), 4, seed=3, rank=0, world_size=1, num_workers=0)
+    source = wrap(source) if wrap else source
     evalset = eval_loader(ToyImages(n=13, seed=1), 5, 0, 1)
     cfg = dict(run_dir=str(run_dir), epochs=2, lr=0.1, optimizer="sgd", weight_decay=5e-4, lr_schedule="step",
                milestones=(1,), warmup_epochs=0.5, seed=3, log_every=3, cuda_graph=cuda_graph, grad_clip=1.0)
@@ -112,6 +140,29 @@ def test_captured_program_trains_as_the_eager_engine(tmp_path, bad_calls):
     assert "no CUDA device" in (tmp_path / "captured" / "log.txt").read_text()
 
 
+@pytest.mark.parametrize("resume_captured", [False, True])
+def test_a_captured_run_resumes_bitwise_in_either_engine_from_one_optimiser_state(tmp_path, resume_captured):
+    """A skipped step (global step 5), a cut mid-epoch (SIGTERM at global step 13), resumed by the
+    captured or the eager engine: the weights equal the uninterrupted captured run's bitwise; the
+    checkpoint's optimiser state has the eager engine's layout."""
+    from test_engine_training import SignalAfter
+    straight, _ = train(tmp_path / "straight", True, bad_calls=(4,))
+    with pytest.raises(Preempted, match="checkpoint saved"):
+        train(tmp_path / "cut", True, bad_calls=(4,), wrap=lambda source: SignalAfter(source, 13))
+    captured_ckpt = CheckpointManager(str(tmp_path / "cut")).latest()[1]
+    with pytest.raises(Preempted):
+        train(tmp_path / "eager_cut", False, bad_calls=(4,), wrap=lambda source: SignalAfter(source, 13))
+    eager_ckpt = CheckpointManager(str(tmp_path / "eager_cut")).latest()[1]
+    assert captured_ckpt["global_step"] == eager_ckpt["global_step"] == 13
+    layout = [(g.keys(), [sorted(captured_ckpt["optimizer"]["state"][i]) for i in g["params"]])
+              for g in captured_ckpt["optimizer"]["param_groups"]]
+    assert layout == [(g.keys(), [sorted(eager_ckpt["optimizer"]["state"][i]) for i in g["params"]])
+                      for g in eager_ckpt["optimizer"]["param_groups"]]
+    resumed, _ = train(tmp_path / "cut", resume_captured)  # the new process counts calls from 0: no NaN again
+    for k in straight:
+        assert torch.equal(resumed[k], straight[k]), k
+
+
 def test_consecutive_nonfinite_steps_stop_training_at_the_read_back(tmp_path):
     # bad from global step 3 on; the host looks every 3 steps: at step 6 it sees 4 in a row (>= 3)
     with pytest.raises(NonFiniteLoss, match="4 consecutive non-finite losses by global step 6"):
@@ -135,8 +186,8 @@ def test_gendd_program_equals_the_eager_step_for_the_same_draws(name):
     results = []
     for use_program in (False, True):
         model = tiny_gendd().train()
-        opt = (torch.optim.AdamW(model.param_groups(5e-4), lr=1e-2, eps=1e-3, fused=False) if name == "adamw"
-               else torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9))
+        opt = (torch.optim.AdamW(model.param_groups(5e-4), lr=1e-2, eps=1e-3, fused=True) if name == "adamw"
+               else torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9, fused=True))
         program = StepProgram(model, model, opt, _null)
         torch.manual_seed(7)
         for _ in range(3):
@@ -172,29 +223,6 @@ def test_device_mixup_draw_is_a_beta_weight_and_a_permutation():
         draw_mixup_on_device(4, 0.0, "cpu")
 
 
-@pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
-def test_cuda_graph_replay_equals_the_eager_program():
-    """Seeded before every step: a replay reads the generator's seed and offset when it runs, so
-    graph and eager program draw the same t, noise, mask and mixup."""
-    from gendd.engine.capture import CapturedStep
-    images, labels = torch.randn(6, 10, device="cuda"), torch.randint(0, 7, (6,), device="cuda")
-    results = []
-    for use_graph in (False, True):
-        model = tiny_gendd().cuda().train()
-        opt = torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9)
-        step = CapturedStep(StepProgram(model, model, opt, _null), use_graph)
-        for i in range(6):
-            torch.manual_seed(100 + i)
-            step(images, labels)
-        torch.cuda.synchronize()
-        results.append({k: v.clone() for k, v in model.state_dict().items()})
-        assert (step.graph is not None) == use_graph
-    for k in results[0]:
-        assert math.isfinite(float(results[1][k].float().abs().max()))
-        close(results[1][k].float(), results[0][k].float(), rtol=1e-4)
-
-
 def test_cifar_gendd_script_with_cuda_graph_trains_on_the_cpu_with_a_notice(tmp_path):
     from helpers.fault_tools import gendd_args, gendd_run_dir, make_world, run_in_process
     world = make_world(tmp_path / "world")
@@ -203,4 +231,4 @@ def test_cifar_gendd_script_with_cuda_graph_trains_on_the_cpu_with_a_notice(tmp_
     run = gendd_run_dir(tmp_path / "save")
     assert "no CUDA device, the captured step's program runs eagerly" in (run / "log.txt").read_text()
     assert json.loads((run / "summary.json").read_text())["global_step"] == 6
-    assert "cuda_graph: true" in (run / "config.yaml").read_text()
+    assert "cuda_graph: 'on'" in (run / "config.yaml").read_text()
