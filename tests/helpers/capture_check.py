@@ -9,7 +9,7 @@ values, so exactly those operations raise on them (``DataDependentOutputExceptio
 ``torch.cuda.get_rng_state``, e.g. activation checkpointing that preserves the RNG state) is
 refused during a capture too: it raises ``GeneratorStateRead`` here. ``run_on_fake_tensors``
 runs the captured step's program (``StepProgram``: forward, loss sum, guard, ``autograd.grad``,
-clipping, the device-side optimiser update, the device-side sums) on fake copies of the batch;
+clipping, the fused optimiser step with found_inf, the device-side sums) on fake copies of the batch;
 the real weights, optimiser state and buffers are left as they were.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Eval -> one optimiser step -> eval equals a fresh copy of the model, for every way the engine
 updates weights: fused and for-each torch optimisers (fused ones change parameters in place
-without bumping their version counter) and the captured program's device-side update
-(``gendd.engine.device_update``); shared by the CPU tests and the CUDA lane."""
+without bumping their version counter) and the captured program's update (``StepProgram.update``:
+the fused step with a ``found_inf`` flag); shared by the CPU tests and the CUDA lane."""
 from __future__ import annotations
 
 import copy
@@ -9,14 +9,16 @@ import copy
 import torch
 
 from gendd.distillers.gendd import GenDD, SamplingSettings
-from gendd.engine.device_update import DeviceUpdate
+from types import SimpleNamespace
+
+from gendd.engine.capture import StepProgram
 from gendd.engine.optim import build_optimizer
 from gendd.head import Denoiser
 from helpers.toys import ToyNet
 
-# (optimiser, how it steps): torch's fused and for-each implementations, and the device-side update
+# (optimiser, how it steps): torch's fused and for-each implementations, and the captured program's update
 UPDATES = [("adamw", "fused"), ("adamw", "foreach"), ("sgd", "fused"), ("sgd", "foreach"),
-           ("adamw", "device_update"), ("sgd", "device_update")]
+           ("adamw", "captured_program"), ("sgd", "captured_program")]
 
 
 def update_id(update) -> str:
@@ -50,14 +52,13 @@ def one_step(module: torch.nn.Module, name: str, how: str, generator: torch.Gene
     """One update of every parameter of ``module`` with random gradients."""
     params = list(module.parameters())
     grads = [torch.randn(p.shape, generator=generator).to(p.device) for p in params]
-    optimizer = build_optimizer([{"params": params, "weight_decay": 1e-2}], name, lr=0.1, fused=how == "fused")
-    if how == "device_update":
-        update = DeviceUpdate(optimizer)
-        update.init_state()
-        update.update({id(p): g for p, g in zip(params, grads)})
-        return
+    optimizer = build_optimizer([{"params": params, "weight_decay": 1e-2}], name, lr=0.1, fused=how != "foreach")
     for p, g in zip(params, grads):
         p.grad = g
+    if how == "captured_program":  # a good step: found_inf = 0
+        found_inf = torch.zeros((), device=params[0].device)
+        StepProgram.update(SimpleNamespace(optimizer=optimizer, found_inf=found_inf))
+        return
     optimizer.step()
 
 
