@@ -25,12 +25,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .contract import check_contract, check_features
+
 
 class Distiller(nn.Module):
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None):
         super().__init__()
         self.student = student
         if teacher is not None:
+            check_contract(teacher, "teacher")
             teacher.requires_grad_(False)
             teacher.eval()
         self._teacher = [teacher]  # a list hides it from nn.Module registration
@@ -68,7 +71,7 @@ class Distiller(nn.Module):
         if self.teacher is None:
             raise RuntimeError(f"{type(self).__name__} was built without a teacher; training needs one")
         with torch.inference_mode():
-            feat = self.teacher.forward_features(images)
+            feat = check_features(self.teacher.forward_features(images), self.teacher.fc, "teacher")
             logits = self.teacher.fc(feat)
         return feat.clone(), logits.clone()
 

@@ -32,6 +32,7 @@ from ..diffusion import ancestral_sample, classifier_free_guidance, cosine_diffu
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
+from .contract import check_features
 from .registry import Flag, register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
@@ -101,7 +102,8 @@ class GenDD(Distiller):
         self._compiled = compiled_functions(student, self.head) if compile else {}
 
     def student_features(self, images: torch.Tensor) -> torch.Tensor:
-        return self._compiled.get("features", self.student.forward_features)(images)
+        features = self._compiled.get("features", self.student.forward_features)(images)
+        return check_features(features, self.student.fc, "student")
 
     def head_network(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The denoiser after its conditioning y (compiled when asked)."""
