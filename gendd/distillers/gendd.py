@@ -1,6 +1,8 @@
 """GenDD stage 2: distil the teacher's feature distribution with a conditional diffusion head (docs/method.md §3).
 
-Train forward (images, labels) → {"diffusion", "probe_ce"}:
+Train forward (images, labels) → {"diffusion", "probe_ce"}; ``feature_losses(f_s, f_t, labels)`` is the
+same from the student's and the teacher's pooled features (cached teacher features, or a teacher run
+elsewhere; ``forward(images, labels, teacher_features=f_t)`` needs no teacher module):
   1. z = LayerNorm(f_s); the probe = student.fc(f_s.detach()) trained with (soft-target) CE;
   2. target = (1−λ)·f_t + λ·C (C = cls_centers[y] or y·cls_centers; none without labels);
   3. feature mixup of (z, target) when β > 0;
@@ -110,9 +112,28 @@ class GenDD(Distiller):
         return self._compiled.get("head", self.head.forward_with_y)(x, y)
 
     # ---- training --------------------------------------------------------------------
-    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    reads_teacher_features = True
+
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None,
+                      teacher_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``feature_losses`` of the student's features of ``images`` and the teacher's (computed
+        here, or ``teacher_features`` given: then no teacher module is needed)."""
         f_s = self.student_features(images)
-        f_t, _ = self.teacher_outputs(images)
+        f_t = self.teacher_outputs(images)[0] if teacher_features is None else teacher_features
+        return self.feature_losses(f_s, f_t, labels)
+
+    def feature_losses(self, f_s: torch.Tensor, f_t: torch.Tensor,
+                       labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The train forward's losses {"diffusion", "probe_ce"} from the student's pooled feature f_s
+        (B, Ds; gradients flow into it) and the teacher's f_t (B, Dt; cached, or from a teacher run
+        elsewhere); the same random draws, in the same order, as ``forward_train``."""
+        if f_t.shape != (f_s.shape[0], self.teacher_fc.in_features):
+            raise ValueError(f"teacher features of shape {tuple(f_t.shape)} do not fit: expected (B, Dt) = "
+                             f"({f_s.shape[0]}, {self.teacher_fc.in_features}) for student features of shape "
+                             f"{tuple(f_s.shape)}")
+        f_t = f_t.detach().to(f_s.device)
+        if f_t.is_inference():  # computed under torch.inference_mode: a normal tensor, savable for backward
+            f_t = f_t.clone()
         target = contraction_target(f_t, labels, self.cls_centers, self.smooth)
         z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta, on_device=self.device_draws)
         losses = {"diffusion": self.diffusion_loss(z, target)}
