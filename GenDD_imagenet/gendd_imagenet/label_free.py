@@ -36,11 +36,11 @@ class LabelFreeGenDD(GenDD):
         refuse_labels(labels)
         return super().feature_losses(f_s, f_t, None)
 
+    def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.projector(self.student.forward_features(images))
+        return {"sampled": self.teacher_fc(self.sample_features(z))}
+
 
 def refuse_labels(labels) -> None:
     if labels is not None:
         raise ValueError("label-free GenDD got labels; feed it an unlabelled batch source")
-
-    def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        z = self.projector(self.student.forward_features(images))
-        return {"sampled": self.teacher_fc(self.sample_features(z))}
