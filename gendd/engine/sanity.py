@@ -49,9 +49,9 @@ def check_labels(labels, num_classes: int | None, step: int) -> None:
 def check_useful(distiller, steps: int, skipped: int) -> None:
     """Refuse to write a final.pth that is untrained or holds non-finite numbers."""
     if steps - skipped < 1:
-        raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) had a non-finite loss and "
-                            f"were skipped, so the model is untrained and no final.pth is written. Lower the "
-                            f"learning rate or check the data and the teacher")
+        raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) were skipped (a non-finite "
+                            f"loss, or an fp16 gradient overflow at every loss scale), so the model is untrained "
+                            f"and no final.pth is written. Lower the learning rate or check the data and the teacher")
     bad = [name for name, t in distiller.state_dict().items()
            if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
