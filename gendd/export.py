@@ -22,7 +22,7 @@ import torch
 import yaml
 from torch import nn
 
-from .export_formats import FORMATS, FormatError, check_onnx, format_of, write_onnx, write_safetensors
+from .export_formats import FORMATS, FormatError, format_of, write_onnx, write_safetensors
 from .hub import HubError, push_to_hub
 from .readout import readout_payload, save_readout
 from .state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
@@ -143,8 +143,7 @@ def write_export(args: argparse.Namespace, tree: ExportTree) -> tuple[nn.Module,
                            "source": meta["source"], "format": "pt"})
     else:
         shape = tree.image_shape(run_config(checkpoint))
-        write_onnx(model, args.out, shape)
-        note = "; " + check_onnx(model, args.out, shape)
+        note = "; " + write_onnx(model, args.out, shape)
     return model, arch, meta, f"{fmt} ({tree.layout if fmt == 'pth' else 'public key names'}){note}"
 
 

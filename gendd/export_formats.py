@@ -47,18 +47,23 @@ def write_safetensors(tensors: dict[str, torch.Tensor], out: str, metadata: dict
     write_atomically(out, lambda tmp: save_file(tensors, tmp, metadata=text))
 
 
-def write_onnx(model: nn.Module, out: str, image_shape: tuple[int, int, int]) -> None:
-    """The model as ONNX: input "images" (batch, C, H, W), output "logits" (batch, classes)."""
+def write_onnx(model: nn.Module, out: str, image_shape: tuple[int, int, int]) -> str:
+    """The model as ONNX: input "images" (batch, C, H, W), output "logits" (batch, classes), checked
+    (``check_onnx``) before it takes its name; the check's line for the report."""
     if importlib.util.find_spec("onnxscript") is None or importlib.util.find_spec("onnx") is None:
         raise FormatError("--format onnx needs the onnx and onnxscript packages (torch.onnx's exporter): "
                           "pip install 'gendd[onnx]'")
     example = torch.zeros(2, *image_shape)
     batch = torch.export.Dim("batch")
 
+    report = []
+
     def export(tmp: str) -> None:
         torch.onnx.export(model.eval(), (example,), tmp, dynamo=True, verbose=False, external_data=False,
                           input_names=["images"], output_names=["logits"], dynamic_shapes=({0: batch},))
+        report.append(check_onnx(model, tmp, image_shape))
     write_atomically(out, export)
+    return report[0]
 
 
 def check_onnx(model: nn.Module, out: str, image_shape: tuple[int, int, int]) -> str:
@@ -74,8 +79,9 @@ def check_onnx(model: nn.Module, out: str, image_shape: tuple[int, int, int]) ->
         expected = model.eval()(images)
     diff = (got - expected).abs().max().item()
     if not diff <= ONNX_TOLERANCE:
-        raise FormatError(f"the ONNX file {out!r} gives logits that differ from the model's by {diff:.3g} on a fixed "
-                          f"batch (tolerance {ONNX_TOLERANCE}): the export is wrong; keep the .pth instead")
+        raise FormatError(f"the ONNX export of the model gives logits that differ from the model's by {diff:.3g} "
+                          f"on a fixed batch (tolerance {ONNX_TOLERANCE}): nothing written; export it as pth or "
+                          f"safetensors instead")
     return f"checked with onnxruntime: logits within {diff:.2g} of torch's on a fixed batch of {ONNX_CHECK_BATCH}"
 
 

@@ -71,6 +71,16 @@ def test_onnx_export_runs_in_onnxruntime_with_the_students_logits(run, tmp_path)
         assert torch.allclose(got, student.eval()(images), atol=1e-4)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not (HAS_ORT and HAS_EXPORTER), reason="onnxruntime/onnxscript not installed (the onnx extra)")
+def test_an_onnx_file_that_disagrees_with_the_model_is_not_written(run, tmp_path, monkeypatch):
+    import gendd.export_formats
+    monkeypatch.setattr(gendd.export_formats, "ONNX_TOLERANCE", -1.0)   # every file now "disagrees"
+    refused(["export_student.py", "--run", str(run), "--out", str(tmp_path / "s.onnx")],
+            "gives logits that differ from the model's", "nothing written")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_onnx_without_the_exporter_package_is_a_clear_error(run, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)     # as if the onnx extra were not installed
     refused(["export_student.py", "--run", str(run), "--out", str(tmp_path / "s.onnx")],
