@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from helpers.fault_tools import ROOT
+from helpers.threads import torch_threads
 
 EXAMPLES = ROOT / "examples"
 
@@ -15,19 +16,11 @@ def example(name: str) -> dict:
     return runpy.run_path(str(EXAMPLES / name), run_name="example")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread, as the scripts run by the other command tests (no pool contention)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.slow
 def test_own_training_loop_learns_and_cached_features_give_the_same_weights():
     module = example("own_training_loop.py")
-    live, cached = module["main"](), module["main"](cached=True)
+    with torch_threads(1):
+        live, cached = module["main"](), module["main"](cached=True)
     totals = [sum(step.values()) for step in live["history"]]
     assert sum(totals[-10:]) / 10 < 0.7 * sum(totals[:10]) / 10, totals
     assert live["accuracy"]["sampled"] > 30 and live["accuracy"]["probe"] > 30      # chance: 10 %
@@ -38,6 +31,7 @@ def test_own_training_loop_learns_and_cached_features_give_the_same_weights():
 
 @pytest.mark.slow
 def test_wrap_any_pair_example_trains_with_the_engine(tmp_path):
-    summary = example("wrap_any_pair.py")["main"](run_dir=str(tmp_path / "run"), epochs=1)
+    with torch_threads(1):
+        summary = example("wrap_any_pair.py")["main"](run_dir=str(tmp_path / "run"), epochs=1)
     assert summary["last_epoch"] == 1 and {"probe_top1", "sampled_top1"} <= set(summary["last"])
     assert (tmp_path / "run" / "final.pth").is_file()

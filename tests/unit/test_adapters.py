@@ -9,6 +9,7 @@ from torch import nn
 
 from gendd.adapters import LastLinearAdapter, TimmAdapter, wrap
 from gendd.distillers import build
+from helpers.threads import torch_threads
 
 X = torch.randn(4, 3, 32, 32)
 
@@ -96,13 +97,14 @@ def foreign_loop(distiller, steps=40, lr=1e-3):
     optimizer = torch.optim.AdamW([p for p in distiller.parameters() if p.requires_grad], lr=lr)
     distiller.train()
     totals = []
-    for _ in range(steps):
-        losses = distiller(images, labels)
-        total = sum(losses.values())
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.step()
-        totals.append(total.item())
+    with torch_threads(1):
+        for _ in range(steps):
+            losses = distiller(images, labels)
+            total = sum(losses.values())
+            optimizer.zero_grad()
+            total.backward()
+            optimizer.step()
+            totals.append(total.item())
     return totals
 
 

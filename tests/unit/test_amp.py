@@ -59,6 +59,7 @@ def test_amp_spellings_and_legacy_records():
     from gendd_cifar.data_args import base_parser
     parse = lambda *a: base_parser("t").parse_args(list(a)).amp
     assert (parse(), parse("--amp"), parse("--amp", "bf16"), parse("--amp", "fp16")) == (False, "bf16", "bf16", "fp16")
+    assert parse("--amp", "--num_workers", "0") == "bf16"     # as the launchers pass it (EXTRA_ARGS="... --amp")
     with pytest.raises(SystemExit):
         parse("--amp", "fp32")
     assert [amp_mode(v) for v in (None, False, True, "bf16", "fp16")] == [None, None, "bf16", "bf16", "fp16"]
