@@ -136,3 +136,30 @@ def test_scripts_refuse_fp16_under_cuda_graph_before_anything_is_written(tmp_pat
     refused(kd_args(world, tmp_path / "save", 1, "--amp", "fp16", "--cuda_graph"),
             "--amp fp16 cannot run under --cuda_graph")
     assert not (tmp_path / "save").exists()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fp16_on_cuda_scales_skips_and_resumes(tmp_path):
+    """On the GPU (no patching): float16 autocast and the scaler apply, overflowing steps are scaler
+    skips, and a pre-empted run resumes with the scaler's state."""
+    overflows = lambda epoch, labels: int(labels[0]) == 0
+    cuda = DistEnv(device=torch.device("cuda"))
+    runs = {}
+    for name, wrapper in (("straight", None), ("cut", lambda src: SignalAfter(src, 13))):
+        distiller = make_distiller(overflows)
+        source = DatasetSource(ToyImages(n=40, augment=True), 4, seed=3)
+        cfg = TrainConfig(run_dir=str(tmp_path / name), epochs=2, lr=0.05, optimizer="adamw", seed=3,
+                          lr_schedule="cosine", amp="fp16", save_every_steps=1, keep_last=40)
+        if wrapper:
+            with pytest.raises(Preempted):
+                fit(distiller, wrapper(source), eval_loader(ToyImages(n=8, seed=1), 4), cfg, cuda)
+            distiller = make_distiller(overflows)
+        fit(distiller, source, eval_loader(ToyImages(n=8, seed=1), 4), cfg, cuda)
+        runs[name] = (distiller.state_dict(), CheckpointManager(str(tmp_path / name)).latest()[1])
+    (straight, s_state), (resumed, r_state) = runs["straight"], runs["cut"]
+    assert s_state["scaler"]["scale"] < 2.0 ** 16 and s_state["scaler_skipped_total"] > 0
+    assert s_state["nonfinite_total"] == 0
+    assert r_state["scaler"] == s_state["scaler"]
+    for k in straight:
+        assert torch.allclose(straight[k].float(), resumed[k].float(), atol=1e-3), k
