@@ -161,10 +161,8 @@ def test_push_to_hub_uploads_the_written_file_and_a_card(run, tmp_path, monkeypa
             "needs the huggingface_hub package", "pip install 'gendd[hub]'")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (HAS_ORT and HAS_EXPORTER), reason="onnxruntime/onnxscript not installed (the onnx extra)")
-def test_imagenet_onnx_export_takes_the_runs_image_size(tmp_path):
-    import onnxruntime
+def imagenet_run(tmp_path):
+    """A resnet18 GenDD checkpoint of 4 classes, trained at --image_size 64; (run folder, its student)."""
     torch.manual_seed(1)
     student = build_imagenet("resnet18", 4)
     distiller = GenDD(student, build_imagenet("resnet18", 4), width=32, depth=1, diffusion_batch_mul=1)
@@ -172,6 +170,22 @@ def test_imagenet_onnx_export_takes_the_runs_image_size(tmp_path):
     run.mkdir()
     (run / "config.yaml").write_text("model_s: resnet18\nimage_size: 64\n")
     torch.save({"model": distiller.state_dict(), "epoch": 3, "metrics": {"probe_top1": 12.5}}, run / "final.pth")
+    return run, student
+
+
+def test_imagenet_safetensors_loads_into_torchvision(tmp_path):
+    run, student = imagenet_run(tmp_path)
+    export(run, tmp_path / "r18.safetensors", tree=IMAGENET)
+    plain = torchvision.models.resnet18(num_classes=4)
+    plain.load_state_dict(load_file(tmp_path / "r18.safetensors"))     # strict
+    assert all(torch.equal(v, student.state_dict()[k]) for k, v in plain.state_dict().items())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (HAS_ORT and HAS_EXPORTER), reason="onnxruntime/onnxscript not installed (the onnx extra)")
+def test_imagenet_onnx_export_takes_the_runs_image_size(tmp_path):
+    import onnxruntime
+    run, student = imagenet_run(tmp_path)
     text = export(run, tmp_path / "r18.onnx", tree=IMAGENET)
     assert "checked with onnxruntime" in text
     session = onnxruntime.InferenceSession(str(tmp_path / "r18.onnx"), providers=["CPUExecutionProvider"])
