@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from gendd.cli import UserError, add_engine_args
+from gendd.cli.config_file import ConfigFileParser
 from gendd.engine import DatasetSource, DistEnv, eval_loader
 
 from .data import DATASETS, DEBIAN_FMNIST, Datasets, build_datasets
@@ -22,7 +23,7 @@ from .gpu_data import device_source
 
 def base_parser(description: str, kind: str = "cifar100") -> argparse.ArgumentParser:
     """Data and engine flags for a script training on data ``kind`` (here: the default --dataset)."""
-    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = ConfigFileParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default=kind, choices=DATASETS)
     g.add_argument("--data_root", default="./data",

@@ -8,7 +8,7 @@ import os
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, eval_tag, load_gendd_weights
 from gendd.distillers import Distiller
 from gendd.engine import DistEnv, RunLogger, evaluate
-from gendd.engine.trainer import autocast_for
+from gendd.engine.amp import Precision
 
 from .data_args import Data
 
@@ -38,7 +38,7 @@ def evaluate_gendd(args, env: DistEnv, data: Data, student, teacher, run_dir: st
     path = args.resume or os.path.join(run_dir, "final.pth")
     distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
     load_gendd_weights(distiller, path)
-    result = evaluate(distiller.to(env.device), data.test, env.device, autocast=autocast_for(env.device, args.amp),
+    result = evaluate(distiller.to(env.device), data.test, env.device, autocast=Precision(args.amp, env.device).autocast,
                       channels_last=True, seed=args.seed)
     result["settings"] = vars(distiller.sampling)
     out = os.path.join(os.path.dirname(os.path.abspath(path)), eval_tag(args) + ".json")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from gendd.cli import UserError, add_engine_args
+from gendd.cli.config_file import ConfigFileParser
 from gendd.engine import DatasetSource, DistEnv, eval_loader
 
 from .batches import MixedSource, Unlabelled
@@ -31,7 +32,7 @@ def base_parser(description: str, kind: str = "imagenet") -> argparse.ArgumentPa
     """Data and engine flags for a script training on data ``kind`` (imagenet, cc3m or lt)."""
     if kind not in DATA_KINDS:
         raise ValueError(f"unknown data kind {kind!r}; choose one of {DATA_KINDS}")
-    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = ConfigFileParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("data")
     g.add_argument("--data", default="./data/imagenet", help="ImageNet root holding train/ and val/ class folders"
                    + (" (the images of the LT list files)" if kind == "lt" else ""))

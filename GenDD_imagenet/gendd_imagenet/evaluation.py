@@ -17,7 +17,7 @@ from gendd.cli import UserError
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
-from gendd.engine.trainer import autocast_for
+from gendd.engine.amp import Precision
 from gendd.state_dicts import load_state_dict_strict, read_checkpoint
 
 from . import results_table
@@ -86,7 +86,7 @@ def evaluate_and_report(model: nn.Module, args, env: DistEnv, data: Data, path: 
     writes ``<tag>.json`` beside ``path``, prints it and refreshes the results-table row."""
     lt = data.train_counts is not None
     results = evaluate(model.to(env.device), data.eval, env.device, data.num_classes if lt else None,
-                       autocast_for(env.device, args.amp), channels_last=True, seed=args.seed)
+                       Precision(args.amp, env.device).autocast, channels_last=True, seed=args.seed)
     if lt:
         results["shots"] = {name or "logits": shot_accuracies(*counts, data.train_counts)
                             for name, counts in results.pop("per_class").items()}

@@ -27,11 +27,21 @@ class LabelFreeGenDD(GenDD):
             raise ValueError("label-free GenDD is evaluated through sampling only: use --num_sampling >= 1")
         self.student.fc.requires_grad_(False)
 
-    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        if labels is not None:
-            raise ValueError("label-free GenDD got labels; feed it an unlabelled batch source")
-        return super().forward_train(images, None)
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None,
+                      teacher_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        refuse_labels(labels)  # before any forward
+        return super().forward_train(images, None, teacher_features)
+
+    def feature_losses(self, f_s: torch.Tensor, f_t: torch.Tensor,
+                       labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        refuse_labels(labels)
+        return super().feature_losses(f_s, f_t, None)
 
     def forward_eval(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.projector(self.student.forward_features(images))
         return {"sampled": self.teacher_fc(self.sample_features(z, self.sampling_generator))}
+
+
+def refuse_labels(labels) -> None:
+    if labels is not None:
+        raise ValueError("label-free GenDD got labels; feed it an unlabelled batch source")

@@ -11,6 +11,7 @@ import zlib
 from ..engine import RunLogger, TrainConfig, fit, init_distributed, prepare_run_dir, seed_everything
 from ..engine.rundir import take_note
 from ..engine.signals import set_phase
+from ..engine.amp import MODES, check_amp
 from ..engine.dist import DistEnv
 from ..engine.layout import per_process_batch
 from ..engine.lock import claim_run_dir
@@ -42,7 +43,9 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resume_mode", default="auto", choices=["auto", "resume", "overwrite"],
                    help="a run folder holding another configuration: refuse (auto), continue it (resume) "
                         "or delete it first (overwrite); the same configuration always resumes")
-    g.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA (ignored on CPU)")
+    g.add_argument("--amp", nargs="?", const="bf16", default=False, choices=MODES,
+                   help="mixed precision on CUDA (ignored on CPU): bf16 (a bare --amp), or fp16 with a gradient "
+                        "scaler for GPUs without fast bf16; not fp16 with --cuda_graph")
     g.add_argument("--cuda_graph", nargs="?", const="on", default=CUDA_GRAPH_DEFAULT, choices=["auto", "on", "off"],
                    help="capture the training step once as a CUDA graph and replay it: on (the bare flag), auto "
                         f"(one-process CUDA runs only) or off (default: {CUDA_GRAPH_DEFAULT}). Ignored with a notice "
@@ -73,6 +76,10 @@ def start_process(args: argparse.Namespace) -> DistEnv:
     seed is the trial's (see ``trial_seed``), so that trials differ; the resolved value is what
     the run's config.yaml records. Every flag value is checked first (see ``gendd.validation``)."""
     problem = first_invalid_flag(args)
+    try:
+        check_amp(getattr(args, "amp", False), getattr(args, "cuda_graph", False))
+    except ValueError as err:
+        problem = problem or str(err)
     if problem:
         raise UserError(problem)
     env = init_distributed(args.device)

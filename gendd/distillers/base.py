@@ -11,7 +11,9 @@ checkpoint (they live in the teacher's own file). ``.to()``/``.cuda()``/``.half(
 along with the distiller. Frozen parts stay in eval mode under ``train()``.
 
 * ``forward(images, labels)`` in train mode returns a dict of named scalar loss terms; the
-  engine back-propagates their sum and logs each term.
+  engine back-propagates their sum and logs each term. Methods whose loss reads the teacher's
+  pooled feature (``reads_teacher_features``, GenDD) also take ``teacher_features=f_t``
+  (cached, or from a teacher run elsewhere) and then need no teacher module.
 * ``forward(images)`` in eval mode returns logits: a tensor, or a dict of named logits for
   methods with several read-outs (GenDD: ``{"sampled": ..., "probe": ...}``).
 * ``start_epoch(epoch)`` / ``end_epoch(epoch)`` are called by the engine around every
@@ -32,12 +34,15 @@ import contextlib
 import torch
 from torch import nn
 
+from .contract import check_contract, check_features
+
 
 class Distiller(nn.Module):
     def __init__(self, student: nn.Module, teacher: nn.Module | None = None):
         super().__init__()
         self.student = student
         if teacher is not None:
+            check_contract(teacher, "teacher")
             teacher.requires_grad_(False)
             teacher.eval()
         self._teacher = [teacher]  # a list hides it from nn.Module registration
@@ -79,16 +84,26 @@ class Distiller(nn.Module):
         """(pooled feature f_t, logits) of the frozen teacher, computed under inference mode
         and returned as ordinary tensors so that losses may save them for backward."""
         if self.teacher is None:
-            raise RuntimeError(f"{type(self).__name__} was built without a teacher; training needs one")
+            raise RuntimeError(f"{type(self).__name__} was built without a teacher; training needs one"
+                               + (" (or the teacher's features: distiller(images, labels, teacher_features=f_t))"
+                                  if self.reads_teacher_features else ""))
         with torch.inference_mode():
-            feat = self.teacher.forward_features(images)
+            feat = check_features(self.teacher.forward_features(images), self.teacher.fc, "teacher")
             logits = self.teacher.fc(feat)
         return feat.clone(), logits.clone()
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None):
-        if self.training:
+    reads_teacher_features = False  # methods whose loss reads f_t set it and take ``teacher_features=``
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None,
+                teacher_features: torch.Tensor | None = None):
+        if not self.training:
+            return self.forward_eval(images)
+        if teacher_features is None:
             return self.forward_train(images, labels)
-        return self.forward_eval(images)
+        if not self.reads_teacher_features:
+            raise TypeError(f"{type(self).__name__} reads the teacher's logits, not its features: give it the teacher "
+                            f"module (or apply the loss functions of gendd.losses to cached teacher logits)")
+        return self.forward_train(images, labels, teacher_features=teacher_features)
 
     def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         raise NotImplementedError

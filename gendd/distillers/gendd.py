@@ -1,6 +1,8 @@
 """GenDD stage 2: distil the teacher's feature distribution with a conditional diffusion head (docs/method.md §3).
 
-Train forward (images, labels) → {"diffusion", "probe_ce"}:
+Train forward (images, labels) → {"diffusion", "probe_ce"}; ``feature_losses(f_s, f_t, labels)`` is the
+same from the student's and the teacher's pooled features (cached teacher features, or a teacher run
+elsewhere; ``forward(images, labels, teacher_features=f_t)`` needs no teacher module):
   1. z = LayerNorm(f_s); the probe = student.fc(f_s.detach()) trained with (soft-target) CE;
   2. target = (1−λ)·f_t + λ·C (C = cls_centers[y] or y·cls_centers; none without labels);
   3. feature mixup of (z, target) when β > 0;
@@ -39,6 +41,7 @@ from ..diffusion import (DIFFUSION_STEPS, ancestral_sample, classifier_free_guid
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
 from .base import Distiller
+from .contract import check_features
 from .eval_plan import EvalPlan
 from .registry import Flag, register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
@@ -117,7 +120,8 @@ class GenDD(Distiller):
             self._compiled["loss"] = torch.compile(self.rows_loss)
 
     def student_features(self, images: torch.Tensor) -> torch.Tensor:
-        return self._compiled.get("features", self.student.forward_features)(images)
+        features = self._compiled.get("features", self.student.forward_features)(images)
+        return check_features(features, self.student.fc, "student")
 
     def head_network(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The denoiser after its conditioning y (compiled when asked)."""
@@ -137,9 +141,28 @@ class GenDD(Distiller):
             self.sampling = per_epoch
 
     # ---- training --------------------------------------------------------------------
-    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    reads_teacher_features = True
+
+    def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None,
+                      teacher_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``feature_losses`` of the student's features of ``images`` and the teacher's (computed
+        here, or ``teacher_features`` given: then no teacher module is needed)."""
         f_s = self.student_features(images)
-        f_t, _ = self.teacher_outputs(images)
+        f_t = self.teacher_outputs(images)[0] if teacher_features is None else teacher_features
+        return self.feature_losses(f_s, f_t, labels)
+
+    def feature_losses(self, f_s: torch.Tensor, f_t: torch.Tensor,
+                       labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The train forward's losses {"diffusion", "probe_ce"} from the student's pooled feature f_s
+        (B, Ds; gradients flow into it) and the teacher's f_t (B, Dt; cached, or from a teacher run
+        elsewhere); the same random draws, in the same order, as ``forward_train``."""
+        if f_t.shape != (f_s.shape[0], self.teacher_fc.in_features):
+            raise ValueError(f"teacher features of shape {tuple(f_t.shape)} do not fit: expected (B, Dt) = "
+                             f"({f_s.shape[0]}, {self.teacher_fc.in_features}) for student features of shape "
+                             f"{tuple(f_s.shape)}")
+        f_t = f_t.detach().to(f_s.device)
+        if f_t.is_inference():  # computed under torch.inference_mode: a normal tensor, savable for backward
+            f_t = f_t.clone()
         target = contraction_target(f_t, labels, self.cls_centers, self.smooth)
         z, target = feature_mixup(self.projector(f_s), target, self.mixup_beta, on_device=self.device_draws)
         losses = {"diffusion": self.diffusion_loss(z, target)}

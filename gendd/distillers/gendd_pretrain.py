@@ -14,6 +14,7 @@ from torch import nn
 
 from ..state_dicts import StateDictMismatch, read_checkpoint, strip_prefix, unwrap
 from .base import Distiller
+from .contract import check_features
 from .registry import register
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
@@ -29,7 +30,8 @@ class GenDDPretrain(Distiller):
         self.student.fc.requires_grad_(False)
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return self.teacher_fc(self.proj(self.student.forward_features(images)))
+        features = check_features(self.student.forward_features(images), self.student.fc, "student")
+        return self.teacher_fc(self.proj(features))
 
     def forward_train(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         if labels is None:

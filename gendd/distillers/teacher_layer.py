@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from .contract import check_contract
+
 
 def frozen_teacher_fc(teacher: nn.Module | None, teacher_fc: nn.Linear | tuple[int, int] | None) -> nn.Linear:
     """A frozen ``nn.Linear(Dt, C)``: a copy of ``teacher.fc``, a copy of the given layer, or, for
@@ -30,7 +32,4 @@ def frozen_teacher_fc(teacher: nn.Module | None, teacher_fc: nn.Linear | tuple[i
 
 def student_feature_dim(student: nn.Module) -> int:
     """Ds, the input width of the student's final layer ``fc`` (see the model contract)."""
-    fc = getattr(student, "fc", None)
-    if not isinstance(fc, nn.Linear) or not hasattr(student, "forward_features"):
-        raise TypeError(f"student {type(student).__name__} must expose forward_features(x) and a final nn.Linear 'fc'")
-    return fc.in_features
+    return check_contract(student, "student").in_features

@@ -238,11 +238,11 @@ def _first_cause(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[0] if lines else ''}"
 
 
-def capture_wanted(setting, env) -> bool:
+def capture_wanted(setting, env, fp16: bool = False) -> bool:
     """``--cuda_graph``: "on" (True) captures (the CPU and DDP then run eagerly with a notice),
-    "auto" captures one-process CUDA runs only, "off" (False) never."""
+    "auto" captures one-process CUDA runs without fp16 loss scaling only, "off" (False) never."""
     if setting in ("auto",):
-        return env.device.type == "cuda" and not env.distributed
+        return env.device.type == "cuda" and not env.distributed and not fp16
     if setting in (True, "on"):
         return True
     if setting in (False, "off"):

@@ -39,7 +39,10 @@ from .layout import PROCESS_KEYS, layout_change
 # Flags that change how a run executes but not what it computes (--device and --cuda_graph change
 # which random stream a draw comes from, not its distribution).
 RUNTIME_KEYS = frozenset({"resume_mode", "num_workers", "device", "save_every_steps", "keep_last",
-                          "log_every", "skip_teacher_eval", "dry_run", "debug", "wandb", "cuda_graph"})
+                          "log_every", "skip_teacher_eval", "dry_run", "debug", "wandb", "cuda_graph",
+                          "config"})
+# (flag, value recorded by an older version) -> today's spelling of the same setting
+RENAMED_VALUES = {("amp", True): "bf16"}
 
 
 _PENDING: dict[str, str] = {}   # run folder -> config.yaml text waiting for a successful resume
@@ -51,6 +54,7 @@ class RunDirConflict(RuntimeError):
 
 
 def config_differences(old: dict, new: dict, ignore=RUNTIME_KEYS) -> list[str]:
+    old = {k: RENAMED_VALUES.get((k, v), v) if isinstance(v, bool) else v for k, v in old.items()}
     keys = (set(old) | set(new)) - set(ignore)
     return [f"{k}: {old.get(k, '<absent>')!r} -> {new.get(k, '<absent>')!r}"
             for k in sorted(keys) if old.get(k, "<absent>") != new.get(k, "<absent>")]

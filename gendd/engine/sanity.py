@@ -67,9 +67,9 @@ def check_labels(labels, num_classes: int | None, step: int) -> None:
 def check_useful(distiller, steps: int, skipped: int) -> None:
     """Refuse to write a final.pth unless training really took place (the module's rule)."""
     if steps - skipped < 1:
-        raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) had a non-finite loss and "
-                            f"were skipped, so the model is untrained and no final.pth is written. Lower the "
-                            f"learning rate or check the data and the teacher")
+        raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) were skipped (a non-finite "
+                            f"loss, or an fp16 gradient overflow at every loss scale), so the model is untrained "
+                            f"and no final.pth is written. Lower the learning rate or check the data and the teacher")
     problems = [weight_problem(distiller)]
     if skipped > MAX_SKIPPED_SHARE * steps:
         problems.insert(0, f"training did not really take place: {skipped} of {steps} steps "

@@ -7,6 +7,9 @@ resume state: weights, optimiser, epoch and step inside the epoch, every rank's 
 states, the best metric so far. Started again on the same run folder it continues where
 the last checkpoint left off; on CPU the result is bitwise that of an uninterrupted run.
 
+Mixed precision (``amp``: bf16, or fp16 with a gradient scaler whose skipped steps are counted
+apart from non-finite losses) is ``gendd.engine.amp``.
+
 Faults: SIGTERM/SIGINT save a checkpoint at the next step boundary and raise
 ``Preempted``; a non-finite loss skips the step on every rank (the forward's buffer
 updates, e.g. BatchNorm statistics, are undone; counted in the logs), and
@@ -19,7 +22,6 @@ best.pth is written from such weights (see ``gendd.engine.sanity``).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -30,6 +32,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..state_dicts import StateDictMismatch, UnreadableCheckpoint, load_state_dict_strict, read_checkpoint
+from .amp import Precision, check_amp
 from .capture import capture_wanted, epoch_runner
 from .checkpoint import CheckpointManager, atomic_save, atomic_write_text
 from .dist import DistEnv, all_gather_objects, all_reduce_, broadcast_object
@@ -68,7 +71,7 @@ class TrainConfig:
     keep_last: int = 2
     log_every: int = 50
     headline: str = "top1"
-    amp: bool = False
+    amp: str | bool | None = None   # "bf16", "fp16" or off (see gendd.engine.amp)
     channels_last: bool = True
     sync_bn: bool = False
     max_nonfinite: int = 20
@@ -82,6 +85,7 @@ class Position:
     step_in_epoch: int = 0
     global_step: int = 0
     nonfinite_total: int = 0
+    scaler_skipped_total: int = 0   # fp16 steps the gradient scaler skipped (not non-finite losses)
     best: dict = field(default_factory=dict)
     last_metrics: dict = field(default_factory=dict)
 
@@ -92,15 +96,10 @@ def to_device(images: torch.Tensor, device: torch.device, channels_last: bool) -
     return images.contiguous(memory_format=torch.channels_last) if channels_last and images.dim() == 4 else images
 
 
-def autocast_for(device: torch.device, enabled: bool):
-    if enabled and device.type == "cuda":
-        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext
-
-
 def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: RunLogger | None = None) -> dict:
     """Train, evaluate every ``eval_every`` epochs, return the summary written to summary.json;
     ``logger``: the run's logger (``start_run``'s, which may also feed wandb), else a new one."""
+    check_amp(cfg.amp, cfg.cuda_graph)
     logger = logger or RunLogger(cfg.run_dir, enabled=env.is_main)
     seed_everything(cfg.seed, env.rank)
     distiller = distiller.to(env.device)
@@ -114,23 +113,26 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
         raise NothingToTrain(f"the training data gives no full batch per epoch ({source.steps_per_epoch} steps): "
                              f"lower --batch_size or use more training images")
     ckpts = CheckpointManager(cfg.run_dir, cfg.keep_last)
-    pos = _resume(distiller, optimizer, ckpts, env, logger)
+    precision = Precision(cfg.amp, env.device)
+    if precision.notice():
+        logger.info(precision.notice())
+    pos = _resume(distiller, optimizer, precision, ckpts, env, logger)
     commit_config(cfg.run_dir, env.is_main)
     model = DDP(distiller, device_ids=[env.local_rank] if env.device.type == "cuda" else None) \
         if env.distributed else distiller
     lr_at = LRSchedule(cfg.lr, cfg.epochs, source.steps_per_epoch, cfg.lr_schedule, cfg.warmup_epochs,
                        tuple(cfg.milestones), cfg.gamma, cfg.min_lr)
     total_steps = cfg.epochs * source.steps_per_epoch
-    autocast = autocast_for(env.device, cfg.amp)
-    loop = _Loop(distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast)
-    train_epoch = epoch_runner(loop) if capture_wanted(cfg.cuda_graph, env) else loop.train_epoch
+    loop = _Loop(distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, precision)
+    capture = capture_wanted(cfg.cuda_graph, env, fp16=precision.scaler is not None)
+    train_epoch = epoch_runner(loop) if capture else loop.train_epoch
     with StopRequests() as stop:
         loop.stop = stop
         while pos.epoch <= cfg.epochs:
             train_epoch(pos)
             if pos.epoch % cfg.eval_every == 0 or pos.epoch == cfg.epochs:
                 with distiller.evaluation(pos.epoch, last=pos.epoch == cfg.epochs):
-                    metrics = evaluate(distiller, eval_loader, env.device, None, autocast, cfg.channels_last,
+                    metrics = evaluate(distiller, eval_loader, env.device, None, loop.autocast, cfg.channels_last,
                                        seed=cfg.seed)
                 loop.record_eval(pos, metrics)
             pos.epoch, pos.step_in_epoch = pos.epoch + 1, 0
@@ -139,13 +141,15 @@ def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: 
 
 
 class _Loop:
-    def __init__(self, distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, autocast):
+    def __init__(self, distiller, model, optimizer, source, cfg, env, logger, ckpts, lr_at, total_steps, precision):
         self.distiller, self.model, self.optimizer, self.source = distiller, model, optimizer, source
         self.cfg, self.env, self.logger, self.ckpts = cfg, env, logger, ckpts
-        self.lr_at, self.total_steps, self.autocast = lr_at, total_steps, autocast
+        self.lr_at, self.total_steps = lr_at, total_steps
+        self.precision, self.autocast = precision, precision.autocast
         self.stop = None
         self.num_classes = class_count(distiller)
         self.consecutive_bad = 0
+        self.scaler_skipped = False
         self.last_bad = ""
 
     def set_hyperparameters(self, step: int) -> float:
@@ -177,12 +181,15 @@ class _Loop:
                 else:
                     steps += 1
                     self.record_losses(pos, losses, lr, sums)
+                    self.count_scaler_skip(pos)
                 self.checkpoint_after_step(pos, stop)
         self.distiller.end_epoch(pos.epoch)
         all_reduce_(steps)
         means = {k: (all_reduce_(v.clone()) / steps.clamp(min=1)).item() for k, v in sorted(sums.items())}
         means.update(lr=self.lr_at(max(0, pos.global_step - 1)), epoch=pos.epoch,
                      nonfinite_total=pos.nonfinite_total, epoch_seconds=time.time() - t0)
+        if self.precision.scaler is not None:
+            means.update(scaler_skipped_total=pos.scaler_skipped_total, loss_scale=self.precision.scaler.get_scale())
         self.logger.metrics(pos.global_step, means, "train_epoch/")
         self.logger.info(f"epoch {pos.epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in means.items()))
 
@@ -221,12 +228,15 @@ class _Loop:
             self.last_bad = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
             return None, stop
         self.consecutive_bad = 0
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        if self.cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.distiller.parameters(), self.cfg.grad_clip)
-        self.optimizer.step()
+        self.scaler_skipped = not self.precision.step(total, self.optimizer, self.distiller.parameters(),
+                                                      self.cfg.grad_clip)
         return losses, stop
+
+    def count_scaler_skip(self, pos: Position) -> None:
+        """Count a step the fp16 gradient scaler skipped (finite loss, inf/NaN gradient at this scale)."""
+        if self.scaler_skipped:
+            pos.scaler_skipped_total += 1
+            self.logger.metrics(pos.global_step, {"scaler_skipped_total": pos.scaler_skipped_total}, "train/")
 
     def on_nonfinite(self, pos: Position) -> None:
         """Count and log a skipped step (``pos`` is already past it); stop after ``max_nonfinite`` in a row."""
@@ -259,11 +269,12 @@ class _Loop:
         rngs = all_gather_objects(rng_state())
         if self.env.is_main:
             state = {"model": self.distiller.state_dict(), "optimizer": self.optimizer.state_dict(),
-                     "rng": rngs, "config": asdict(self.cfg), **asdict(pos)}
+                     "scaler": self.precision.state_dict(), "rng": rngs, "config": asdict(self.cfg), **asdict(pos)}
             self.ckpts.save(state, pos.global_step)
 
 
-def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger: RunLogger) -> Position:
+def _resume(distiller, optimizer, precision: Precision, ckpts: CheckpointManager, env: DistEnv,
+            logger: RunLogger) -> Position:
     """Continue from the checkpoint rank 0 picks (every rank loads the same one)."""
     path, error = broadcast_object(_pick_checkpoint(ckpts, logger) if env.is_main else None)
     if error:
@@ -278,12 +289,13 @@ def _resume(distiller, optimizer, ckpts: CheckpointManager, env: DistEnv, logger
         optimizer.load_state_dict(state["optimizer"])
     except (ValueError, KeyError) as err:
         raise StateDictMismatch(f"the optimiser state in {path!r} does not fit this run ({err}); {hint}") from err
+    precision.load_state_dict(state.get("scaler"))
     rngs = state["rng"]
     if len(rngs) != env.world_size:
         logger.info(f"checkpoint was written by {len(rngs)} ranks, now {env.world_size}: RNG streams are re-seeded")
     else:
         set_rng_state(rngs[env.rank])
-    pos = Position(**{k: state[k] for k in Position.__dataclass_fields__})
+    pos = Position(**{k: state[k] for k in Position.__dataclass_fields__ if k in state})
     logger.info(f"resumed from {path}: epoch {pos.epoch}, step {pos.step_in_epoch} of the epoch, "
                 f"global step {pos.global_step}")
     return pos
@@ -302,7 +314,7 @@ def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str |
 
 
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
-    check_useful(distiller, pos.global_step, pos.nonfinite_total)
+    check_useful(distiller, pos.global_step, pos.nonfinite_total + pos.scaler_skipped_total)
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
                "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "

@@ -1,5 +1,6 @@
 """pyproject.toml lists every third-party module the package code imports: the required ones as
-dependencies, the lazily imported optional ones (wandb, scipy) as optional dependencies."""
+dependencies, the lazily imported optional ones (wandb, scipy, onnxruntime, huggingface_hub) as
+optional dependencies."""
 import ast
 import pathlib
 import sys
@@ -8,7 +9,7 @@ import tomllib
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGES = [ROOT / "gendd", ROOT / "GenDD_cifar", ROOT / "GenDD_imagenet"]
 DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml"}  # import name -> PyPI name where they differ
-OPTIONAL = {"wandb", "scipy"}
+OPTIONAL = {"wandb", "scipy", "onnxruntime", "huggingface_hub"}
 LOCAL = {"gendd", "gendd_cifar", "gendd_imagenet"}
 
 

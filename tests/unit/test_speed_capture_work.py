@@ -17,7 +17,8 @@ from gendd.distillers.kd import KD
 from gendd.engine.capture import StepProgram, set_device_draws
 from gendd.engine.dist import DistEnv
 from gendd.engine.optim import build_optimizer
-from gendd.engine.trainer import TrainConfig, _Loop, autocast_for
+from gendd.engine.amp import Precision
+from gendd.engine.trainer import TrainConfig, _Loop
 from gendd_cifar.models import build_model
 
 
@@ -38,14 +39,14 @@ def steps(method, tmp_path):
         model, name = distiller(method)
         model = model.to(memory_format=torch.channels_last).train()
         optimizer = build_optimizer(model.param_groups(5e-4), name, 1e-3)
-        autocast = autocast_for(torch.device("cpu"), False)
+        precision = Precision(False, torch.device("cpu"))
         if captured:
             set_device_draws(model)
-            program = StepProgram(model, model, optimizer, autocast)
+            program = StepProgram(model, model, optimizer, precision.autocast)
             made.append(lambda program=program: program(images, labels))
         else:
             cfg = TrainConfig(run_dir=str(tmp_path), epochs=1, lr=1e-3)
-            loop = _Loop(model, model, optimizer, None, cfg, DistEnv(), None, None, None, 1, autocast)
+            loop = _Loop(model, model, optimizer, None, cfg, DistEnv(), None, None, None, 1, precision)
             loop.stop = types.SimpleNamespace(requested=False)
             made.append(lambda loop=loop: loop.step(images, labels))
     return made
