@@ -38,8 +38,9 @@ def evaluate_gendd(args, env: DistEnv, data: Data, student, teacher, run_dir: st
     path = args.resume or os.path.join(run_dir, "final.pth")
     distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
     load_gendd_weights(distiller, path)
-    result = evaluate(distiller.to(env.device), data.test, env.device, autocast=Precision(args.amp, env.device).autocast,
-                      channels_last=True, seed=args.seed)
+    autocast = Precision(args.amp, env.device).autocast
+    result = evaluate(distiller.to(env.device), data.test, env.device, autocast=autocast, channels_last=True,
+                      seed=args.seed)
     result["settings"] = vars(distiller.sampling)
     out = os.path.join(os.path.dirname(os.path.abspath(path)), eval_tag(args) + ".json")
     if env.is_main:
