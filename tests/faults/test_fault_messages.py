@@ -41,7 +41,7 @@ def help_text(script: str) -> str:
 def test_cuda_graph_help_says_what_the_cpu_does_and_it_does(world, tmp_path):
     text = help_text("train_student_gendd.py")
     assert "ignored with a notice on the CPU" not in text
-    assert "Without CUDA the captured step's program runs eagerly" in text
+    assert "With 'on' and no CUDA the captured step's program runs eagerly" in text
     assert "GenDD then draws its feature mixup from another random stream" in text
     for name, args, run_dir in (("kd", kd_args, kd_run_dir), ("gendd", gendd_args, gendd_run_dir)):
         for flag in ([], ["--cuda_graph"]):
