@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared device session: at most 8 minutes on one GPU, each part under its own time limit,
 # at most 8 files written under $OUT, a short table printed last (bench/README.md explains every figure).
-#   (a) tests.txt        the CUDA test lane (pytest -m cuda tests/cuda); a failure, or no test run, stops here
+#   (a) tests.txt        the CUDA test lane (pytest -m cuda tests/cuda tests/unit/test_amp.py, 6 processes with
+#                        pytest-xdist where installed); a failure, or no test run, stops here
 #   (b) steps.json       eager, captured (--cuda_graph) and compiled steps, GenDD and KD, batch 64 and 512
 #                        (bench/capture_step.py), with the captured/compiled-vs-eager loss gaps
 #   (c) eval_cost.json   one evaluation on 10,000 images at each setting (probe, fast preset, the original
@@ -66,7 +67,10 @@ note "start $(date -u +%FT%TZ), smoke=$SMOKE, python $PYTHON"
 
 # (a) the CUDA test lane: stop here when it fails or runs nothing
 SECONDS=0
-timeout --kill-after=10 "$LIMIT_TESTS" "$PYTHON" -m pytest -m cuda -q -rs -p no:cacheprovider tests/cuda > "$OUT/tests.txt" 2>&1
+PARALLEL=()  # pytest-xdist, where installed, spreads the lane over 6 processes (one GPU, many CPU cores)
+"$PYTHON" -c 'import xdist' 2>/dev/null && [[ "$SMOKE" != 1 ]] && PARALLEL=(-n 6)
+timeout --kill-after=10 "$LIMIT_TESTS" "$PYTHON" -m pytest -m cuda -q -rs -p no:cacheprovider "${PARALLEL[@]}" \
+  tests/cuda tests/unit/test_amp.py > "$OUT/tests.txt" 2>&1
 rc=$?
 passed=$(grep -Eo '[0-9]+ passed' "$OUT/tests.txt" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)
 note "tests: exit $rc, ${passed:-0} passed, after ${SECONDS}s (limit ${LIMIT_TESTS}s)"
