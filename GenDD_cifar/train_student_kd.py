@@ -4,14 +4,16 @@
 SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for
 MobileNet/ShuffleNet students — set it in the launcher).
 """
-from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, main_guard, start_process, start_run,
-                       train_config)
+from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, main_guard, run_folder, start_process,
+                       start_run, train_config)
 from gendd.cli.baselines import add_baseline_args, build_baseline
+from gendd.cli.teacher import report_teacher
+from gendd.validation import checked, within
 from gendd_cifar.data_args import base_parser, build_data
 from gendd_cifar.evaluation import final_test
 from gendd_cifar.models import build_model
 from gendd_cifar.run_dirs import run_dir_of
-from gendd_cifar.teacher_args import add_teacher_args, report_teacher, teacher_from_args
+from gendd_cifar.teacher_args import add_teacher_args, teacher_from_args
 
 
 def parse():
@@ -19,7 +21,7 @@ def parse():
     add_teacher_args(p, required=False)
     p.add_argument("--model_s", default="resnet8x4")
     add_training_args(p, epochs=240, learning_rate=0.05, weight_decay=5e-4)
-    p.add_argument("--momentum", type=float, default=0.9)
+    checked(p.add_argument("--momentum", type=float, default=0.9), within(0, 1, high_open=True))
     p.add_argument("--lr_decay_epochs", default="150,180,210")
     add_baseline_args(p, with_student=True)
     return p.parse_args()
@@ -34,14 +36,15 @@ def main():
     data = build_data(args, env)
     teacher = teacher_from_args(args, env, data) if args.path_t else None
     student = build_model(args.model_s, data.num_classes)
-    distiller = build_baseline(args, student, teacher)
+    distiller = build_baseline(args, student, teacher.module if teacher else None)
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
-    logger = start_run(args, env, run_dir)
+    folder = run_folder(args, run_dir)
+    logger = start_run(folder, env)
     if teacher is not None:
-        report_teacher(teacher, args, env, data, logger)
-    if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env):
+        report_teacher(teacher, env, logger)
+    if fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env):
         final_test(distiller, data, env, run_dir, logger)
 
 

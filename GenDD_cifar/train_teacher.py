@@ -6,8 +6,10 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import add_training_args, epoch_list, fit_or_stop, main_guard, start_process, start_run, train_config
+from gendd.cli import (add_training_args, epoch_list, fit_or_stop, main_guard, run_folder, start_process, start_run,
+                       train_config)
 from gendd.distillers import build as build_distiller
+from gendd.validation import checked, within
 from gendd_cifar.data_args import base_parser, build_data
 from gendd_cifar.evaluation import final_test
 from gendd_cifar.models import build_model
@@ -19,7 +21,7 @@ def parse():
     p = base_parser(__doc__)
     p.add_argument("--model", default="resnet32x4")
     add_training_args(p, epochs=240, learning_rate=0.05, weight_decay=5e-4)
-    p.add_argument("--momentum", type=float, default=0.9)
+    checked(p.add_argument("--momentum", type=float, default=0.9), within(0, 1, high_open=True))
     p.add_argument("--lr_decay_epochs", default="150,180,210", help="epochs where the lr is multiplied by 0.1")
     return p.parse_args()
 
@@ -34,8 +36,9 @@ def main():
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
-    logger = start_run(args, env, run_dir)
-    if not fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env):
+    folder = run_folder(args, run_dir)
+    logger = start_run(folder, env)
+    if not fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env):
         return
     final_test(model, data, env, run_dir, logger)
     if env.is_main:

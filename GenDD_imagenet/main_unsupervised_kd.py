@@ -7,6 +7,8 @@ reference (the features learn to fit the teacher's logits through it); ``--train
 """
 from gendd.cli import main_guard
 from gendd.distillers import build as build_distiller
+from gendd.distillers.shared_flags import TEMPERATURE
+from gendd.validation import checked
 from gendd_imagenet.data_args import base_parser
 from gendd_imagenet.logit_script import add_sgd_args, run_logits
 from gendd_imagenet.run_dirs import run_dir_of
@@ -17,7 +19,7 @@ def parse():
     p = base_parser(__doc__, "cc3m")
     add_teacher_args(p)
     p.add_argument("--model_s", default="MobileNetV1")
-    p.add_argument("--kd_T", type=float, default=1.0, help="KD temperature")
+    checked(p.add_argument("--kd_T", type=float, default=1.0, help="KD temperature"), TEMPERATURE.check)
     p.add_argument("--train_fc", action="store_true", help="also train the student's final layer (default: frozen)")
     add_sgd_args(p, lr=0.2, weight_decay=1e-4)
     p.set_defaults(lr_schedule="cosine", warmup_epochs=10)

@@ -6,19 +6,24 @@ epoch of each stage.
 
 For each stage's run folder (the one ``metrics.jsonl`` under student_pretrain*/ and under
 student_gendd/) it reads the epoch's training seconds (``train_epoch/epoch_seconds``) and the
-evaluation seconds (from log.txt: the "epoch 1:" line to the "eval epoch 1:" line). Stage 1:
-the launcher's PRE_EPOCHS × (training + evaluation). Stage 2: GENDD_EPOCHS × training, plus its
-evaluations: with ``--eval_costs`` (bench/eval_cost.py's JSON) the minutes of each evaluation
-plan it lists (cheap: the launchers' default; original: the sampled path every epoch), else
-GENDD_EPOCHS × the measured evaluation (one run's single epoch is its last: the final setting).
+evaluation seconds (from log.txt: the "epoch 1:" line to the "eval epoch 1:" line). A stage's
+epochs are those its command in the launcher runs (its --epochs, else the script's default). Stage 1:
+its epochs × (training + evaluation). Stage 2: its epochs × training, plus its evaluations: with
+``--eval_costs`` (bench/eval_cost.py's JSON) the minutes of each evaluation plan it lists (cheap: the
+launchers' default; original: the sampled path every epoch), else its epochs × the measured evaluation
+(one run's single epoch is its last: the final setting).
 The first epoch holds the warm-up and the graph capture, so the figures are upper estimates.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -30,14 +35,38 @@ def fail(message: str):
     sys.exit(2)
 
 
-STAGES = (("stage 1", "PRE_EPOCHS", "student_pretrain*"), ("stage 2", "GENDD_EPOCHS", "student_gendd"))
+STAGES = (("stage 1", "train_student_pretrain.py", "student_pretrain*"), ("stage 2", "train_student_gendd.py",
+                                                                        "student_gendd"))
+RECORDER = '#!/usr/bin/env bash\nprintf "%s\\0" "$@" >> "$GENDD_RECORD"\nprintf "\\n\\0" >> "$GENDD_RECORD"\n'
 
 
-def launcher_epochs(launcher: Path, name: str) -> int:
-    match = re.search(rf"^{name}=\$\{{{name}:-(\d+)\}}|^{name}=(\d+)", launcher.read_text(), re.M)
-    if not match:
-        fail(f"{launcher} sets no {name}=<epochs>: name a GenDD pair launcher (GenDD_cifar/sh/train_*_gendd.sh)")
-    return int(match.group(1) or match.group(2))
+def launcher_epochs(launcher: Path) -> dict[str, int]:
+    """{script: epochs} of each command the launcher runs: its --epochs, else the script's default. The
+    launcher runs with a stand-in interpreter that only writes its commands down (EPOCHS unset)."""
+    with tempfile.TemporaryDirectory() as folder:
+        fake, record = Path(folder) / "python", Path(folder) / "commands"
+        fake.write_text(RECORDER)
+        fake.chmod(0o755)
+        env = {k: v for k, v in os.environ.items() if k != "EPOCHS"}
+        res = subprocess.run(["bash", str(launcher)], env={**env, "PYTHON": str(fake), "GENDD_RECORD": str(record),
+                                                           "GPUS": "1", "NNODES": "1"}, capture_output=True, text=True)
+        if res.returncode != 0 or not record.exists():
+            fail(f"{launcher} did not run ({res.stderr.strip()}): name a GenDD pair launcher "
+                 f"(GenDD_cifar/sh/train_*_gendd.sh)")
+        commands = [c.split("\0")[:-1] for c in record.read_text().split("\n\0") if c]
+    return {script: script_epochs(launcher.parent.parent, script, args) for script, *args in commands}
+
+
+def script_epochs(tree: Path, script: str, args: list[str]) -> int:
+    """The epochs ``script args`` trains: what the script's own parser makes of its command line."""
+    sys.path.insert(0, str(tree))
+    argv = sys.argv
+    try:
+        sys.argv = [script, *args]
+        return importlib.import_module(Path(script).stem).parse().epochs
+    finally:
+        sys.argv = argv
+        sys.path.remove(str(tree))
 
 
 def stamp(line: str) -> datetime:
@@ -63,7 +92,10 @@ def extrapolate(save_dir: Path, launcher: Path, eval_costs: dict | None) -> dict
             fail(f"no {stage} run folder ({pattern}/*/metrics.jsonl) under {save_dir}: give the SAVE_DIR "
                  f"of an EPOCHS=1 run of the launcher")
         train, evaluation = stage_seconds(runs[0].parent)
-        stages[stage] = {"epochs": launcher_epochs(launcher, variable), "train_s": train, "eval_s": evaluation}
+        epochs = launcher_epochs(launcher)
+        if variable not in epochs:
+            fail(f"{launcher} runs no {variable}: name a GenDD pair launcher (GenDD_cifar/sh/train_*_gendd.sh)")
+        stages[stage] = {"epochs": epochs[variable], "train_s": train, "eval_s": evaluation}
     s1, s2 = stages["stage 1"], stages["stage 2"]
     base = (s1["epochs"] * (s1["train_s"] + s1["eval_s"]) + s2["epochs"] * s2["train_s"]) / 60
     plans = ({name: plan["minutes"] for name, plan in eval_costs["plans"].items()} if eval_costs

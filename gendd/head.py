@@ -91,9 +91,10 @@ def _fused_block(h: torch.Tensor, shift: torch.Tensor, scale1: torch.Tensor, gat
 
 
 class Denoiser(nn.Module):
-    """ε̂/v predictor for 64-d tokens conditioned on a Ds-d feature and a token index."""
+    """ε̂/v predictor for 64-d tokens conditioned on a Ds-d feature and a token index. ``width`` has no
+    default here: the head's default width is the GenDD distiller's (``gendd.distillers.gendd``)."""
 
-    def __init__(self, cond_dim: int, num_tokens: int, width: int = 1024, depth: int = 3, token_dim: int = 64,
+    def __init__(self, cond_dim: int, num_tokens: int, width: int, depth: int = 3, token_dim: int = 64,
                  fast: bool = True, checkpointing: bool = False):
         super().__init__()
         self.token_dim, self.num_tokens, self.cond_dim, self.width = token_dim, num_tokens, cond_dim, width

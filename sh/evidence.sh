@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Evidence on real data (Fashion-MNIST, padded to 32x32), through the CIFAR tree's code path:
-# a teacher trained once and cached, then the student alone, KD, DKD, IKL-KD and GenDD
-# (stage 1 + stage 2), each with the same total epochs, data and augmentation, for several
+# a teacher trained once and cached, then the student alone, every registered logit baseline
+# (KD, DKD, IKL-KD: `python -m gendd.cli.methods --family student baseline`) and GenDD (stage 1 + stage 2), each with the same total epochs, data and augmentation, for several
 # seeds (FULL_SEEDS, LIMITED_SEEDS), in two regimes: the full training set, and a limited-data
 # regime (the students see LIMITED_IMAGES images; the teacher saw all of them).
 # GenDD is reported three ways: the sampled path at the paper's sampling setting (100 ancestral
@@ -29,11 +29,12 @@ TEACHER_SAVE_DIR="${TEACHER_SAVE_DIR:-$EV_DIR}"
 OUT="${OUT:-$ROOT/results/fashion_mnist}"
 source "$ROOT/sh/lib/fmnist.sh"     # teacher, devices, sampler settings, the run functions
 START=$SECONDS
+METHODS="$(cd "$ROOT" && "$PY" -m gendd.cli.methods --family student baseline)"   # the registry's, one per line
 train_fmnist_teacher
 
 run_regime() {   # regime epochs subset seed
   local regime=$1 epochs=$2 subset=$3 seed=$4 trial="$1_s$4" method
-  for method in vanilla kd dkd ikl; do
+  for method in $METHODS; do
     train_baseline "$EV_DIR" "$method" "$epochs" "$trial" "$seed" "$subset" "$LOSS_WARMUP"
   done
   (( epochs >= 2 )) || { echo "[evidence] GenDD needs at least 2 epochs (stage 1 + stage 2), got $epochs" >&2; exit 2; }
@@ -52,7 +53,7 @@ done
 pool_wait || exit 1
 
 cd "$ROOT/GenDD_cifar"
-"$PY" evidence_report.py --save_dir "$EV_DIR" --out "$OUT.md" --plot "$OUT.png" --ref_test_images "$REF_TEST_IMAGES" \
+"$PY" -m reports.evidence --save_dir "$EV_DIR" --out "$OUT.md" --plot "$OUT.png" --ref_test_images "$REF_TEST_IMAGES" \
   --fast "$FAST_SAMPLER" "$FAST_STEPS" "$FAST_NUM_SAMPLING" --total_seconds "$((SECONDS - START))" \
   --jobs "$JOBS" --threads "$THREADS" --device_name "$(device_name)"
 echo "[evidence] done in $((SECONDS - START)) s"

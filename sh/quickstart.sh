@@ -73,5 +73,5 @@ echo "[quickstart] 5/5 GenDD stage 2 ($S2 epochs)"
   --epochs "$S2" --warmup_epochs 1 --cos --smooth "$SMOOTH" --diffusion_batch_mul "$M" --width "$WIDTH" \
   --eval_every "$S2" --num_sampling "$NUM_SAMPLING" --sampler "$SAMPLER" --sampling_steps "$SAMPLING_STEPS"
 
-"$PY" quickstart_report.py --save_dir "$QS_DIR" --out "$RESULTS/quickstart.md" --plot "$RESULTS/quickstart.png"
+"$PY" -m reports.quickstart --save_dir "$QS_DIR" --out "$RESULTS/quickstart.md" --plot "$RESULTS/quickstart.png"
 echo "[quickstart] done in $((SECONDS - START)) s; TensorBoard: $PY -m tensorboard.main --logdir $QS_DIR"

@@ -16,6 +16,7 @@ import torch
 from gendd.cli import UserError, add_engine_args
 from gendd.cli.config_file import ConfigFileParser
 from gendd.engine import DatasetSource, DistEnv, eval_loader
+from gendd.validation import NON_NEGATIVE, POSITIVE, checked
 
 from .data import DATASETS, DEBIAN_FMNIST, Datasets, build_datasets
 from .gpu_data import device_source
@@ -28,13 +29,16 @@ def base_parser(description: str, kind: str = "cifar100") -> argparse.ArgumentPa
     g.add_argument("--dataset", default=kind, choices=DATASETS)
     g.add_argument("--data_root", default="./data",
                    help="an existing folder holding the data set (CIFAR-100 is downloaded into it when absent)")
-    g.add_argument("--val_split", type=int, default=0,
-                   help="hold out this many training images as a validation split for checkpoint selection")
-    g.add_argument("--train_subset", type=int, default=0, help="train on a stratified subset of this many images")
-    g.add_argument("--test_subset", type=int, default=0,
-                   help="test on a fixed stratified subset of this many test images (the same for every run)")
-    g.add_argument("--batch_size", type=int, default=64,
-                   help="global batch: split evenly over the processes (gendd/engine/layout.py)")
+    checked(g.add_argument("--val_split", type=int, default=0,
+                           help="hold out this many training images as a validation split for checkpoint selection"),
+            NON_NEGATIVE)
+    checked(g.add_argument("--train_subset", type=int, default=0,
+                           help="train on a stratified subset of this many images"), NON_NEGATIVE)
+    checked(g.add_argument("--test_subset", type=int, default=0,
+                           help="test on a fixed stratified subset of this many test images (the same for every run)"),
+            NON_NEGATIVE)
+    checked(g.add_argument("--batch_size", type=int, default=64,
+                           help="global batch: split evenly over the processes (gendd/engine/layout.py)"), POSITIVE)
     g.add_argument("--gpu_data", action="store_true",
                    help="keep the training set on the device and crop/flip/normalise there (gendd_cifar.gpu_data)")
     g.add_argument("--trial", default="0", help="run name suffix")

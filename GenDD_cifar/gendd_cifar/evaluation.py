@@ -6,6 +6,7 @@ import json
 import os
 
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, eval_tag, load_gendd_weights
+from gendd.cli.run_model import with_run_model_flags
 from gendd.distillers import Distiller
 from gendd.engine import DistEnv, RunLogger, evaluate
 from gendd.engine.amp import Precision
@@ -32,11 +33,13 @@ def final_test(model, data: Data, env: DistEnv, run_dir: str, logger: RunLogger,
 
 def evaluate_gendd(args, env: DistEnv, data: Data, student, teacher, run_dir: str) -> dict:
     """``--evaluate``: sampled and probe accuracy of --resume (default: the run's final.pth) on
-    the test set, written to ``<eval tag>.json`` beside the checkpoint and printed. Sampling
+    the test set, written to ``<eval tag>.json`` beside the checkpoint and printed; the model flags
+    (width, depth, ...) are the run's (its config.yaml: ``gendd.cli.run_model``). Sampling
     draws from the generator of --seed (the seed rule of ``gendd.engine.evaluate``), under
     --amp's autocast: the run's own evaluations with the same flags give the same logits."""
     path = args.resume or os.path.join(run_dir, "final.pth")
-    distiller = build_gendd(args, student, teacher, None if teacher else checkpoint_teacher_fc(path))
+    distiller = build_gendd(with_run_model_flags(args, path), student, teacher,
+                            None if teacher else checkpoint_teacher_fc(path))
     load_gendd_weights(distiller, path)
     autocast = Precision(args.amp, env.device).autocast
     result = evaluate(distiller.to(env.device), data.test, env.device, autocast=autocast, channels_last=True,

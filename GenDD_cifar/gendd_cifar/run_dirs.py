@@ -21,8 +21,11 @@ def run_dir_of(args, kind: str) -> str:
 
 
 def stage1_run_dir(args) -> str:
-    """The GenDD stage-1 run of the same pair, data set and trial."""
+    """The GenDD stage-1 run of the same pair, data set and trial (made by ``STAGE1_COMMAND``)."""
     return run_dir_of(args, "student_pretrain")
+
+
+STAGE1_COMMAND = "run train_student_pretrain.py with the same --model_s/--path_t/--dataset/--trial/--save_dir"
 
 
 def teacher_run_dir(args) -> str:

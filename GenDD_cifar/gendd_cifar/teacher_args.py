@@ -1,16 +1,14 @@
 """Teacher flags of the CIFAR-tree scripts and the teacher they name: ``--path_t`` (a public
 ``<arch>_vanilla/ckpt_epoch_240.pth`` or one of our exports), ``--arch_t`` (default: from that
-folder), checked against the data's class count; its test accuracy in the run's teacher.json."""
+folder), checked against the data's class count, as the ``Teacher`` the scripts hand on (its test
+accuracy is logged and kept in the run's teacher.json unless --skip_teacher_eval)."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
-
-from torch import nn
 
 from gendd.cli import UserError
-from gendd.engine import DistEnv, RunLogger, evaluate
+from gendd.cli.teacher import Teacher
+from gendd.engine import DistEnv
 from gendd.state_dicts import StateDictMismatch
 
 from .data_args import Data
@@ -34,7 +32,7 @@ def teacher_arch(args) -> str | None:
         raise UserError(f"{err}; or pass --arch_t") from err
 
 
-def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
+def teacher_from_args(args, env: DistEnv, data: Data) -> Teacher:
     """The frozen teacher of --path_t on the device, checked to have the data's class count."""
     arch, num_classes = teacher_arch(args), data.num_classes
     if arch is None:
@@ -46,7 +44,8 @@ def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
         raise teacher_mismatch(args, arch, num_classes) or err
     except ValueError as err:
         raise UserError(str(err)) from err
-    return teacher.to(env.device)
+    return Teacher(teacher.to(env.device), arch, args.path_t, eval_data=None if args.skip_teacher_eval else data.test,
+                   split="test", channels_last=True, record=True)
 
 
 def teacher_mismatch(args, arch: str, num_classes: int) -> UserError | None:
@@ -62,20 +61,3 @@ def teacher_mismatch(args, arch: str, num_classes: int) -> UserError | None:
         return UserError(f"teacher {args.path_t!r} is a {fits[0]} checkpoint, not a {arch}: pass --arch_t {fits[0]} "
                          f"or keep the file in a '{fits[0]}_vanilla' folder")
     return None
-
-
-def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: RunLogger) -> None:
-    """Log the teacher's test accuracy and write <run>/teacher.json, unless --skip_teacher_eval."""
-    if args.skip_teacher_eval:
-        return
-    acc = evaluate(teacher, data.test, env.device, channels_last=True)
-    arch = teacher_arch(args)
-    logger.info(f"teacher {arch} ({args.path_t}): test top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
-    if env.is_main:
-        with open(os.path.join(logger.run_dir, "teacher.json"), "w") as fh:
-            json.dump({"arch": arch, "path": args.path_t, **acc}, fh, indent=2)
-
-
-def teacher_kwargs(teacher: nn.Module) -> dict:
-    """How GenDD's stages are given the teacher (CIFAR teachers are always real modules)."""
-    return {"teacher": teacher}

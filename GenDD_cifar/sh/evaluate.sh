@@ -17,5 +17,5 @@ STEPS="${STEPS:-100}"
 CFG="${CFG:-2.0}"
 OUT="${OUT:-results/$DATASET.md}"
 
-launch evaluate_runs.py --save_dir "$SAVE_DIR" --dataset "$DATASET" --num_sampling "$NUM_SAMPLING" \
+launch -m reports.evaluate_runs --save_dir "$SAVE_DIR" --dataset "$DATASET" --num_sampling "$NUM_SAMPLING" \
   --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG" --out "$OUT" ${PRESET:+--sampling_preset "$PRESET"}

@@ -2,26 +2,14 @@
 # IKL-KD on CIFAR-100, vgg13 -> MobileNetV2: CE + min(epoch/20, 1)*(beta*wMSE + alpha*SCE), T = 4.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
-# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
+# Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
+# takes the environment's value when set there (LR=0.01 bash <this file>).
 # BATCH is the recipe's global batch (1 GPU), split over the GPUS x NNODES processes; GPUS defaults to 1.
 METHOD=ikl
 TEACHER=${TEACHER:-vgg13}
 STUDENT=${STUDENT:-MobileNetV2}
-BATCH=${BATCH:-64}
 LR=${LR:-0.01}                     # 0.01 for MobileNet/ShuffleNet students
-WD=${WD:-5e-4}
-TRAIN_EPOCHS=${TRAIN_EPOCHS:-240}  # SGD momentum 0.9, lr x0.1 at epochs 150, 180, 210
 ALPHA=${ALPHA:-4}
 BETA=${BETA:-12}
-T2=${T2:-100}                      # temperature of the wMSE weights p = softmax(z_t/T2)
-GI="${GI:-0}"                      # 1: weights from the per-class prior of the previous epoch
-METHOD_ARGS="--ikl_alpha $ALPHA --ikl_beta $BETA --ikl_T2 $T2 --kd_T 4 --loss_warmup 20"
-[[ "$GI" == 1 ]] && METHOD_ARGS="$METHOD_ARGS --ikl_gi"
 
-# sbatch runs a copy of this file from its spool folder: the shared part is then found under
-# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_cifar/).
-for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_cifar/sh" \
-  "${SLURM_SUBMIT_DIR:-.}/GenDD_cifar/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_kd_pair.sh" ]] && break; done
-[[ -n "$SH_DIR" ]] || { echo "error: GenDD_cifar/sh/_kd_pair.sh not found: run sbatch from the repository" \
-  "or set GENDD_REPO=<repository>" >&2; exit 2; }
-source "$SH_DIR/_kd_pair.sh"
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-${SLURM_SUBMIT_DIR:-.}}"{/GenDD_cifar,}/sh; do [[ -f $SH_DIR/_kd_pair.sh ]] && break; SH_DIR=; done; source "${SH_DIR:?GenDD_cifar/sh/_kd_pair.sh not found: submit from the repository or set GENDD_REPO=<repository>}/_kd_pair.sh"

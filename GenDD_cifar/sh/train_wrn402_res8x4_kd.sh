@@ -2,21 +2,11 @@
 # KD on CIFAR-100, wrn_40_2 -> resnet8x4: 0.1*CE + 0.9*T^2*KL, T = 4 (docs/method.md §4).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), plus PATH_T (teacher file) and TRIAL.
-# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
+# Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
+# takes the environment's value when set there (LR=0.01 bash <this file>).
 # BATCH is the recipe's global batch (1 GPU), split over the GPUS x NNODES processes; GPUS defaults to 1.
 METHOD=kd
 TEACHER=${TEACHER:-wrn_40_2}
 STUDENT=${STUDENT:-resnet8x4}
-BATCH=${BATCH:-64}
-LR=${LR:-0.05}
-WD=${WD:-5e-4}
-TRAIN_EPOCHS=${TRAIN_EPOCHS:-240}  # SGD momentum 0.9, lr x0.1 at epochs 150, 180, 210
-METHOD_ARGS="--ce_weight 0.1 --kd_weight 0.9 --kd_T 4"
 
-# sbatch runs a copy of this file from its spool folder: the shared part is then found under
-# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_cifar/).
-for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_cifar/sh" \
-  "${SLURM_SUBMIT_DIR:-.}/GenDD_cifar/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_kd_pair.sh" ]] && break; done
-[[ -n "$SH_DIR" ]] || { echo "error: GenDD_cifar/sh/_kd_pair.sh not found: run sbatch from the repository" \
-  "or set GENDD_REPO=<repository>" >&2; exit 2; }
-source "$SH_DIR/_kd_pair.sh"
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-${SLURM_SUBMIT_DIR:-.}}"{/GenDD_cifar,}/sh; do [[ -f $SH_DIR/_kd_pair.sh ]] && break; SH_DIR=; done; source "${SH_DIR:?GenDD_cifar/sh/_kd_pair.sh not found: submit from the repository or set GENDD_REPO=<repository>}/_kd_pair.sh"

@@ -19,6 +19,7 @@ import torch
 from gendd.cli import UserError, add_engine_args
 from gendd.cli.config_file import ConfigFileParser
 from gendd.engine import DatasetSource, DistEnv, eval_loader
+from gendd.validation import POSITIVE, checked, within
 
 from .batches import MixedSource, Unlabelled
 from .data import (CC3MSource, ImageNetLT, MixupCutmix, class_counts, eval_transform, image_folder, imagenet_folders,
@@ -39,16 +40,19 @@ def base_parser(description: str, kind: str = "imagenet") -> argparse.ArgumentPa
     if kind == "cc3m":
         g.add_argument("--train_shards", default="./data/cc3m/{00000..00331}.tar",
                        help="CC3M webdataset shards (img2dataset layout), a brace pattern")
-        g.add_argument("--iterations_per_epoch", type=int, default=5500, help="steps per CC3M epoch")
-        g.add_argument("--shuffle_buffer", type=int, default=1000, help="samples in each reader's shuffle buffer")
+        checked(g.add_argument("--iterations_per_epoch", type=int, default=5500, help="steps per CC3M epoch"), POSITIVE)
+        checked(g.add_argument("--shuffle_buffer", type=int, default=1000,
+                               help="samples in each reader's shuffle buffer"), POSITIVE)
     if kind == "lt":
         g.add_argument("--lt_train_list", default="./data/ImageNet_LT/ImageNet_LT_train.txt")
         g.add_argument("--lt_val_list", default="./data/ImageNet_LT/ImageNet_LT_test.txt")
-    g.add_argument("--batch_size", type=int, default=64,
-                   help="global batch: split evenly over the processes (gendd/engine/layout.py)")
-    g.add_argument("--eval_batch_size", type=int, default=100, help="per-process evaluation batch size")
-    g.add_argument("--image_size", type=int, default=224, help="training/evaluation crop size")
-    g.add_argument("--crop_scale", type=float, default=0.08, help="RandomResizedCrop scale lower bound")
+    checked(g.add_argument("--batch_size", type=int, default=64,
+                           help="global batch: split evenly over the processes (gendd/engine/layout.py)"), POSITIVE)
+    checked(g.add_argument("--eval_batch_size", type=int, default=100, help="per-process evaluation batch size"),
+            POSITIVE)
+    checked(g.add_argument("--image_size", type=int, default=224, help="training/evaluation crop size"), POSITIVE)
+    checked(g.add_argument("--crop_scale", type=float, default=0.08, help="RandomResizedCrop scale lower bound"),
+            within(0, 1))
     g.add_argument("--recipe", default="none", choices=RECIPES,
                    help="A1/A2: RandAugment + Mixup/CutMix (+ label smoothing for A1) with mixed soft targets")
     g.add_argument("--trial", default="0", help="run name suffix")
@@ -108,12 +112,15 @@ def check_data_folders(args, train: bool) -> None:
     else:
         need = ("train", "val") if args.data_kind == "imagenet" and train else ("val",)
         layout = "the ImageNet root holding " + " and ".join(f"{split}/<class>/<image>" for split in need)
+    fetch = ("(DATA_ROOT in the launchers); `bash sh/prepare_imagenet.sh` in GenDD_imagenet/ lays ImageNet out "
+             "there (docs/data.md)")
     if not os.path.isdir(args.data):
-        raise UserError(f"--data {args.data!r} ({os.path.abspath(args.data)}) is no folder: point it at {layout}")
+        raise UserError(f"--data {args.data!r} ({os.path.abspath(args.data)}) is no folder: point it at {layout} "
+                        f"{fetch}")
     missing = [split for split in need if not os.path.isdir(os.path.join(args.data, split))]
     if missing:
         raise UserError(f"--data {args.data!r} has no {' or '.join(m + '/' for m in missing)} folder: point it at "
-                        f"{layout}")
+                        f"{layout} {fetch}")
 
 
 def _train_transform(args):

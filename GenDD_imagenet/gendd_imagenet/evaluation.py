@@ -15,6 +15,7 @@ from torch import nn
 
 from gendd.cli import UserError
 from gendd.cli.gendd import build_gendd, checkpoint_teacher_fc, load_gendd_weights
+from gendd.cli.run_model import with_run_model_flags
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
 from gendd.engine.amp import Precision
@@ -51,12 +52,13 @@ def checkpoint_to_evaluate(args, run_dir: str) -> str:
 
 
 def load_gendd_for_eval(args, student: nn.Module, path: str, num_classes: int, method: str = "gendd") -> GenDD:
-    """The registered GenDD ``method`` with the weights of ``path``; the teacher layer comes from the file."""
+    """The registered GenDD ``method`` with the weights of ``path``: the teacher layer comes from the file,
+    the model flags (width, depth, ...) from the run's config.yaml (``gendd.cli.run_model``)."""
     classes, dim = checkpoint_teacher_fc(path)
     if classes != num_classes:
         raise UserError(f"{path!r} classifies {classes} classes but the evaluation data has {num_classes}: "
                         f"evaluate it on the data it was trained for")
-    distiller = build_gendd(args, student, None, (classes, dim), method=method)
+    distiller = build_gendd(with_run_model_flags(args, path, method), student, None, (classes, dim), method=method)
     load_gendd_weights(distiller, path)
     return distiller
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 
-from gendd.cli import add_training_args, start_process
-from gendd.cli.gendd import add_gendd_args, eval_tag, train_gendd
+from gendd.cli import add_training_args, run_folder, start_process
+from gendd.cli.gendd import add_gendd_args, eval_tag, gendd_settings, gendd_train_config, train_gendd
+from gendd.cli.stage1 import stage1_start
 
-from . import label_free  # noqa: F401  (registers "gendd_label_free")
 from .data_args import build_data
 from .evaluation import (add_results_table_arg, checkpoint_to_evaluate, evaluate_and_report, load_gendd_for_eval,
                          setting_of)
 from .models import build_model
-from .run_dirs import run_dir_of
-from .tree import TREE
+from .run_dirs import STAGE1_COMMAND, run_dir_of, stage1_run_dir
+from .teacher_args import teacher_from_args
 
 
 def add_imagenet_gendd_args(p, method: str = "gendd") -> None:
@@ -45,7 +45,11 @@ def run_gendd(args, kind: str, method: str = "gendd") -> dict | None:
         path = checkpoint_to_evaluate(args, run_dir)
         model = load_gendd_for_eval(args, student, path, data.num_classes, method)
         return evaluate_and_report(model, args, env, data, path, row, eval_tag(args))
-    distiller = train_gendd(args, env, data, student, run_dir, TREE, method)
+    teacher = teacher_from_args(args, env, data)
+    stage1 = stage1_start(args.path_pretrain, stage1_run_dir(args), args.dry_run, STAGE1_COMMAND)
+    distiller = train_gendd(env, data, student, teacher, stage1, run_folder(args, run_dir),
+                            gendd_settings(args, method), gendd_train_config(args, run_dir, args.epochs),
+                            resume=args.resume)
     if distiller is not None and data.train_counts is not None:  # ImageNet-LT: shot groups of the final model
         evaluate_and_report(distiller, args, env, data, os.path.join(run_dir, "final.pth"), row, eval_tag(args))
     return None

@@ -7,23 +7,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from gendd.cli import UserError, add_training_args, epoch_list, fit_or_stop, start_process, start_run, train_config
+from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, run_folder, start_process, start_run,
+                       train_config)
+from gendd.cli.teacher import report_teacher
+from gendd.validation import NON_NEGATIVE, checked, within
 
 from .data_args import Data, build_data
 from .evaluation import (add_results_table_arg, checkpoint_to_evaluate, evaluate_and_report, load_student_for_eval,
                          setting_of)
 from .models import build_model
-from .teacher_args import report_teacher, teacher_from_args
+from .teacher_args import teacher_from_args
 
 
 def add_sgd_args(p, lr: float, weight_decay: float, epochs: int = 100) -> None:
     g = p.add_argument_group("optimisation (SGD)")
     add_training_args(g, epochs=epochs, learning_rate=lr, weight_decay=weight_decay)
-    g.add_argument("--momentum", type=float, default=0.9)
+    checked(g.add_argument("--momentum", type=float, default=0.9), within(0, 1, high_open=True))
     g.add_argument("--lr_schedule", default="step", choices=["step", "cosine"])
     g.add_argument("--lr_decay_epochs", default="30,60,90", help="×0.1 at these epochs (step schedule)")
-    g.add_argument("--warmup_epochs", type=float, default=0, help="linear lr warm-up epochs")
-    g.add_argument("--min_lr", type=float, default=0.0, help="end of the cosine schedule")
+    checked(g.add_argument("--warmup_epochs", type=float, default=0, help="linear lr warm-up epochs"), NON_NEGATIVE)
+    checked(g.add_argument("--min_lr", type=float, default=0.0, help="end of the cosine schedule"), NON_NEGATIVE)
     g.add_argument("--resume", default="", help="with --evaluate: the checkpoint to evaluate (default: the run's "
                    "final.pth)")
     g.add_argument("--evaluate", action="store_true", help="evaluate --resume (or the run's final.pth) and exit")
@@ -50,13 +53,14 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
         return
     teacher = teacher_from_args(args, env, data) if with_teacher else None
     try:
-        distiller = make_distiller(student, teacher)
+        distiller = make_distiller(student, teacher.module if teacher else None)
     except ValueError as err:
         raise UserError(str(err)) from err
     cfg = sgd_config(args, run_dir)
-    logger = start_run(args, env, run_dir)
+    folder = run_folder(args, run_dir)
+    logger = start_run(folder, env)
     if teacher is not None:
-        report_teacher(teacher, args, env, data, logger)
-    trained = fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env)
+        report_teacher(teacher, env, logger)
+    trained = fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env)
     if trained and data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
         evaluate_and_report(distiller.student, args, env, data, os.path.join(run_dir, "final.pth"), row)

@@ -24,8 +24,11 @@ def run_dir_of(args, kind: str) -> str:
 
 
 def stage1_run_dir(args) -> str:
-    """The GenDD stage-1 run of the same pair, data, recipe and trial."""
+    """The GenDD stage-1 run of the same pair, data, recipe and trial (made by ``STAGE1_COMMAND``)."""
     return run_dir_of(args, "gendd_pretrain")
+
+
+STAGE1_COMMAND = "run main_gendd_pretrain.py with the same --model_s/--arch_t/--recipe/--trial/--save_dir"
 
 
 def teacher_run_dir(args) -> str:

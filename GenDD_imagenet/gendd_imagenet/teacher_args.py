@@ -1,6 +1,7 @@
 """Teacher flags of the ImageNet-tree scripts and the teacher they name: ``--arch_t`` with
 ``--path_t`` ('torchvision', 'timm:<name>' or a local file), checked against the data's class
-count; a dry run builds remote teachers with shapes only (no download)."""
+count, as the ``Teacher`` the scripts hand on (its val accuracy is logged unless
+--skip_teacher_eval); a dry run builds remote teachers with shapes only (no download)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,8 @@ import torch
 from torch import nn
 
 from gendd.cli import UserError
-from gendd.engine import DistEnv, RunLogger, evaluate
+from gendd.cli.teacher import Teacher
+from gendd.engine import DistEnv
 from gendd.state_dicts import StateDictMismatch
 
 from .data_args import Data
@@ -34,13 +36,15 @@ def is_remote(spec: str) -> bool:
     return spec == "torchvision" or spec.startswith("timm:")
 
 
-def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
-    """The frozen teacher named by --arch_t/--path_t, checked against the data's class count.
+def teacher_from_args(args, env: DistEnv, data: Data) -> Teacher:
+    """The frozen teacher named by --arch_t/--path_t, checked against the data's class count;
+    its val accuracy is logged unless --skip_teacher_eval or a dry run.
 
     A dry run does not download: torchvision/timm teachers are built on the meta device
     (shapes only) after the same checks a real load makes; local files load for real."""
+    evaluated = not (args.skip_teacher_eval or args.dry_run)
     if args.dry_run and is_remote(args.path_t):
-        return shapes_only_teacher(args.path_t, args.arch_t, data.num_classes)
+        return Teacher(shapes_only_teacher(args.path_t, args.arch_t, data.num_classes), args.arch_t, args.path_t)
     try:
         teacher = load_teacher(args.path_t, args.arch_t, num_classes=data.num_classes)
     except StateDictMismatch as err:
@@ -48,7 +52,8 @@ def teacher_from_args(args, env: DistEnv, data: Data) -> nn.Module:
             f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
     except (ValueError, RuntimeError, FileNotFoundError) as err:
         raise UserError(f"cannot load the teacher {args.arch_t} from --path_t {args.path_t!r}: {err}") from err
-    return teacher.to(env.device)
+    return Teacher(teacher.to(env.device), args.arch_t, args.path_t, eval_data=data.eval if evaluated else None,
+                   split="val")
 
 
 def teacher_mismatch(args, arch: str, num_classes: int) -> UserError | None:
@@ -65,15 +70,6 @@ def teacher_mismatch(args, arch: str, num_classes: int) -> UserError | None:
     return None
 
 
-def report_teacher(teacher: nn.Module, args, env: DistEnv, data: Data, logger: RunLogger) -> None:
-    """Log the teacher's val accuracy (not for --skip_teacher_eval or a dry run)."""
-    if teacher.fc.weight.is_meta:
-        logger.info(f"dry run: {args.path_t} teacher {args.arch_t} built with shapes only (no download)")
-    elif not (args.skip_teacher_eval or args.dry_run):
-        acc = evaluate(teacher, data.eval, env.device)
-        logger.info(f"teacher {args.arch_t} ({args.path_t}): val top-1 {acc['top1']:.2f} %, top-5 {acc['top5']:.2f} %")
-
-
 def shapes_only_teacher(spec: str, arch: str, num_classes: int) -> nn.Module:
     known = TORCHVISION_WEIGHTS if spec == "torchvision" else BEIT_TAGS
     name = arch if spec == "torchvision" else spec[len("timm:"):].partition(".")[0]
@@ -83,10 +79,3 @@ def shapes_only_teacher(spec: str, arch: str, num_classes: int) -> nn.Module:
         raise UserError(f"{spec!r} weights have 1000 classes but the data has {num_classes}: pass a local teacher file")
     with torch.device("meta"):
         return build_model(arch, num_classes).eval().requires_grad_(False)
-
-
-def teacher_kwargs(teacher: nn.Module) -> dict:
-    """GenDD's stages copy the teacher's fc; a shapes-only (meta) teacher gives its shape instead."""
-    if teacher.fc.weight.is_meta:
-        return {"teacher": None, "teacher_fc": tuple(teacher.fc.weight.shape)}
-    return {"teacher": teacher}

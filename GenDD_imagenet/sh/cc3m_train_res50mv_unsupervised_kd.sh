@@ -5,24 +5,10 @@
 # "--train_fc" to EXTRA_ARGS to train it too.
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (see ../sh/lib/launch.sh), CC3M_SHARDS, TEACHER, TRIAL, IMAGE_SIZE (see sh/_cc3m.sh).
-# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
+# Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
+# takes the environment's value when set there (LR=0.01 bash <this file>).
 SCRIPT=main_unsupervised_kd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
-TEACHER_WEIGHTS=${TEACHER_WEIGHTS:-torchvision}
 STUDENT=${STUDENT:-MobileNetV1}
-BATCH=${BATCH:-512}                                 # global: 8 GPUs x 64 in the original implementation
-TRAIN_EPOCHS=${TRAIN_EPOCHS:-100}
-ITERATIONS_PER_EPOCH=${ITERATIONS_PER_EPOCH:-5500}  # steps per CC3M epoch
-LR=${LR:-0.2}                                       # SGD momentum 0.9, warm-up then cosine
-WD=${WD:-1e-4}
-WARMUP=${WARMUP:-10}
-KD_T=${KD_T:-1}                                     # KD temperature
-METHOD_ARGS="--lr_schedule cosine --kd_T $KD_T"
 
-# sbatch runs a copy of this file from its spool folder: the shared part is then found under
-# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_imagenet/).
-for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_imagenet/sh" \
-  "${SLURM_SUBMIT_DIR:-.}/GenDD_imagenet/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_cc3m.sh" ]] && break; done
-[[ -n "$SH_DIR" ]] || { echo "error: GenDD_imagenet/sh/_cc3m.sh not found: run sbatch from the repository" \
-  "or set GENDD_REPO=<repository>" >&2; exit 2; }
-source "$SH_DIR/_cc3m.sh"
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-${SLURM_SUBMIT_DIR:-.}}"{/GenDD_imagenet,}/sh; do [[ -f $SH_DIR/_cc3m.sh ]] && break; SH_DIR=; done; source "${SH_DIR:?GenDD_imagenet/sh/_cc3m.sh not found: submit from the repository or set GENDD_REPO=<repository>}/_cc3m.sh"

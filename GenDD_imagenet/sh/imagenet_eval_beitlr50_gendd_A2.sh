@@ -2,24 +2,11 @@
 # Evaluates the ImageNet GenDD run BEiTv2-L -> resnet50 (A2) (its final.pth, or CKPT): sampled top-1 with
 # NUM_SAMPLING draws of SAMPLING_STEPS steps, guidance CFG_SCALE, and the linear-probe top-1.
 # Environment overrides: see sh/_eval.sh (GPUS ... DATA_ROOT EXTRA_ARGS CKPT TRIAL IMAGE_SIZE RESULTS_TABLE GENDD_ARGS).
-# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
+# Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
+# takes the environment's value when set there (LR=0.01 bash <this file>).
 SCRIPT=main_supervised_gendd.py
 TEACHER_ARCH=${TEACHER_ARCH:-beitv2_large_patch16_224}
 STUDENT=${STUDENT:-resnet50}
 RECIPE=${RECIPE:-A2}                  # names the run folder, as in the training launcher
-NUM_SAMPLING=${NUM_SAMPLING:-5}       # S: sampled teacher features averaged per image
-SAMPLING_STEPS=${SAMPLING_STEPS:-64}  # K respaced reverse-diffusion steps
-CFG_SCALE=${CFG_SCALE:-2.0}           # classifier-free guidance scale
-WIDTH=${WIDTH:-1024}                  # diffusion head of the trained run
-DEPTH=${DEPTH:-3}
-TOKEN_DIM=${TOKEN_DIM:-64}
-EVAL_ARGS="--recipe $RECIPE --num_sampling $NUM_SAMPLING --sampling_steps $SAMPLING_STEPS --cfg_scale $CFG_SCALE
-  --width $WIDTH --depth $DEPTH --token_dim $TOKEN_DIM ${GENDD_ARGS:-}"
 
-# sbatch runs a copy of this file from its spool folder: the shared part is then found under
-# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_imagenet/).
-for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_imagenet/sh" \
-  "${SLURM_SUBMIT_DIR:-.}/GenDD_imagenet/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_eval.sh" ]] && break; done
-[[ -n "$SH_DIR" ]] || { echo "error: GenDD_imagenet/sh/_eval.sh not found: run sbatch from the repository" \
-  "or set GENDD_REPO=<repository>" >&2; exit 2; }
-source "$SH_DIR/_eval.sh"
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-${SLURM_SUBMIT_DIR:-.}}"{/GenDD_imagenet,}/sh; do [[ -f $SH_DIR/_eval.sh ]] && break; SH_DIR=; done; source "${SH_DIR:?GenDD_imagenet/sh/_eval.sh not found: submit from the repository or set GENDD_REPO=<repository>}/_eval.sh"

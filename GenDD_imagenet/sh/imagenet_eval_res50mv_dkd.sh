@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
 # Evaluates the ImageNet DKD run resnet50 -> MobileNetV1 (its final.pth, or CKPT): top-1 of the student.
 # Environment overrides: see sh/_eval.sh (GPUS ... DATA_ROOT EXTRA_ARGS CKPT TRIAL IMAGE_SIZE RESULTS_TABLE).
-# Each variable below takes its value from the environment when set there (LR=0.01 bash <this file>).
+# Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
+# takes the environment's value when set there (LR=0.01 bash <this file>).
 SCRIPT=main_kd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
 STUDENT=${STUDENT:-MobileNetV1}
-EVAL_ARGS="--distill dkd"
+METHOD=dkd
 
-# sbatch runs a copy of this file from its spool folder: the shared part is then found under
-# GENDD_REPO or the folder sbatch was called from (the repository or GenDD_imagenet/).
-for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-.}/GenDD_imagenet/sh" \
-  "${SLURM_SUBMIT_DIR:-.}/GenDD_imagenet/sh" "${SLURM_SUBMIT_DIR:-.}/sh" ""; do [[ -f "$SH_DIR/_eval.sh" ]] && break; done
-[[ -n "$SH_DIR" ]] || { echo "error: GenDD_imagenet/sh/_eval.sh not found: run sbatch from the repository" \
-  "or set GENDD_REPO=<repository>" >&2; exit 2; }
-source "$SH_DIR/_eval.sh"
+for SH_DIR in "$(dirname "${BASH_SOURCE[0]}")" "${GENDD_REPO:-${SLURM_SUBMIT_DIR:-.}}"{/GenDD_imagenet,}/sh; do [[ -f $SH_DIR/_eval.sh ]] && break; SH_DIR=; done; source "${SH_DIR:?GenDD_imagenet/sh/_eval.sh not found: submit from the repository or set GENDD_REPO=<repository>}/_eval.sh"

@@ -17,13 +17,15 @@ import sys
 import yaml
 
 from ..engine.layout import PROCESS_KEYS
+from .checked_parser import CheckedParser
 from .guard import UserError
 
 SKIPPED_KEYS = PROCESS_KEYS | {"config"}
 
 
-class ConfigFileParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` with ``--config FILE`` (see the module doc)."""
+class ConfigFileParser(CheckedParser):
+    """An ``ArgumentParser`` with ``--config FILE`` (see the module doc) that checks the flag values
+    (``CheckedParser``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,13 +14,18 @@ from torch import nn
 
 from ..distillers import get as get_method
 from ..distillers.eval_plan import EvalPlan
-from ..distillers.gendd import SAMPLERS, GenDD, SamplingSettings
+from ..distillers.gendd import SAMPLERS, SAMPLING_CHECKS, STEPS_CHECK, GenDD, SamplingSettings
 from ..distillers.registry import add_method_args
 from ..engine import TrainConfig
 from ..state_dicts import load_state_dict_strict, read_checkpoint, strip_prefix, unwrap
-from .engine import epoch_list, fit_or_stop, start_run, train_config
+from ..engine.dist import DistEnv
+from .engine_flags import epoch_list, train_config
+from ..validation import NON_NEGATIVE, checked, within
 from .guard import UserError
-from .stage1 import start_from_stage1
+from .run_setup import RunFolder
+from .stage1 import load_pretrained_student
+from .stage_run import run_stage
+from .teacher import Teacher
 
 # named sampling settings; "fast": the cheapest setting within 0.3 points of 100-step ancestral
 # sampling with 5 draws in bench/accuracy_vs_cost.md (18.7x its images/s in the reference mode);
@@ -37,10 +42,11 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
     "gendd_label_free", whose flags and defaults it registered)."""
     g = p.add_argument_group("GenDD")
     add_method_args(g, [method])
-    g.add_argument("--beta2_min", type=float, default=0.95, help="AdamW β2 rises from this to 0.999 (cosine)")
-    g.add_argument("--warmup_epochs", type=float, default=50)
+    checked(g.add_argument("--beta2_min", type=float, default=0.95, help="AdamW β2 rises from this to 0.999 (cosine)"),
+            within(0, 1, high_open=True))
+    checked(g.add_argument("--warmup_epochs", type=float, default=50), NON_NEGATIVE)
     g.add_argument("--cos", action="store_true", help="half-cosine lr decay to --min_lr instead of step decay")
-    g.add_argument("--min_lr", type=float, default=0.0)
+    checked(g.add_argument("--min_lr", type=float, default=0.0), NON_NEGATIVE)
     g.add_argument("--lr_decay_epochs", default="150,180,210", help="step decay epochs (×0.1), without --cos")
     g.add_argument("--path_pretrain", default="", help="stage-1 result to start the student from "
                    "('auto': the stage-1 run of the same pair and trial under --save_dir)")
@@ -52,10 +58,10 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
                         "same math, slower: for benchmarks and checks")
     add_sampling_args(p)
     e = p.add_argument_group("evaluation during training (each evaluation reports the probe)")
-    e.add_argument("--sampled_every", type=int, default=1,
-                   help="the sampled path at the evaluations of the epochs that are multiples of N, with the sampling "
-                        "flags' setting (0: only after the last epoch; default 1: every evaluation, as the original "
-                        "implementation)")
+    checked(e.add_argument("--sampled_every", type=int, default=1,
+                           help="the sampled path at the evaluations of the epochs that are multiples of N, with the "
+                                "sampling flags' setting (0: only after the last epoch; default 1: every evaluation, "
+                                "as the original implementation)"), NON_NEGATIVE)
     e.add_argument("--final_sampling", choices=sorted(SAMPLING_PRESETS), default=None,
                    help="the sampling setting of the evaluation after the last epoch, a preset (paper: "
                         "sh/evaluate.sh's); default: the sampling flags' setting")
@@ -64,13 +70,17 @@ def add_gendd_args(p: argparse.ArgumentParser, method: str = "gendd") -> None:
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("sampling")
     d = SamplingSettings()
-    s.add_argument("--num_sampling", type=int, default=d.num_sampling,
-                   help="S: draws averaged per image (0: probe only)")
+    checked(s.add_argument("--num_sampling", type=int, default=d.num_sampling,
+                           help="S: draws averaged per image (0: probe only)"), SAMPLING_CHECKS["num_sampling"])
     s.add_argument("--sampler", default=d.sampler, choices=SAMPLERS)
-    s.add_argument("--sampling_steps", type=int, default=d.steps, help="K: respaced reverse-diffusion steps")
-    s.add_argument("--cfg_scale", type=float, default=d.cfg_scale, help="classifier-free guidance scale")
-    s.add_argument("--temperature", type=float, default=d.temperature, help="ancestral sampling noise temperature")
-    s.add_argument("--eta", type=float, default=d.eta, help="DDIM η (0: deterministic)")
+    checked(s.add_argument("--sampling_steps", type=int, default=d.steps, help="K: respaced reverse-diffusion steps"),
+            STEPS_CHECK)
+    checked(s.add_argument("--cfg_scale", type=float, default=d.cfg_scale, help="classifier-free guidance scale"),
+            SAMPLING_CHECKS["cfg_scale"])
+    checked(s.add_argument("--temperature", type=float, default=d.temperature,
+                           help="ancestral sampling noise temperature"), SAMPLING_CHECKS["temperature"])
+    checked(s.add_argument("--eta", type=float, default=d.eta, help="DDIM η (0: deterministic)"),
+            SAMPLING_CHECKS["eta"])
     s.add_argument("--sampling_preset", action=SamplingPreset, choices=sorted(SAMPLING_PRESETS),
                    help="named setting that sets the flags above: " + "; ".join(
                        f"{name} = " + " ".join(f"--{k} {v}" for k, v in values.items())
@@ -116,11 +126,13 @@ def eval_tag(args) -> str:
 @dataclasses.dataclass(frozen=True)
 class GenDDRun:
     """The typed GenDD settings of a command line: the registered method, its own settings,
-    sampling, and the --reference_mode (slow path) switch."""
+    sampling, the --reference_mode (slow path) switch and what the evaluations during training
+    compute."""
     method: str
     settings: object
     sampling: SamplingSettings
     fast: bool
+    eval_plan: EvalPlan = EvalPlan()
 
 
 def gendd_settings(args, method: str = "gendd") -> GenDDRun:
@@ -129,22 +141,28 @@ def gendd_settings(args, method: str = "gendd") -> GenDDRun:
     entry = get_method(method)
     values = {**entry.defaults(), **{k: v for k, v in vars(args).items() if k in entry.defaults()}}
     return GenDDRun(method, entry.settings_type()(**values), sampling_from_args(args),
-                    fast=not getattr(args, "reference_mode", False))
+                    fast=not getattr(args, "reference_mode", False), eval_plan=eval_plan_from_args(args))
 
 
 def build_gendd(args, student: nn.Module, teacher: nn.Module | None = None,
                 teacher_fc: tuple[int, int] | None = None, method: str = "gendd") -> GenDD:
     """The registered GenDD ``method`` ("gendd" or a variant) built from the GenDD flags."""
-    run = gendd_settings(args, method)
+    return gendd_from_settings(gendd_settings(args, method), student, teacher, teacher_fc)
+
+
+def gendd_from_settings(run: GenDDRun, student: nn.Module, teacher: nn.Module | None = None,
+                        teacher_fc: tuple[int, int] | None = None) -> GenDD:
+    """The registered GenDD method of ``run`` built from its settings; a ``UserError`` for settings
+    the method refuses."""
     try:
-        distiller = get_method(method).build(student, teacher, run.settings, teacher_fc=teacher_fc,
-                                             sampling=run.sampling, fast=run.fast)
-        distiller.eval_plan = eval_plan_from_args(args)
+        distiller = get_method(run.method).build(student, teacher, run.settings, teacher_fc=teacher_fc,
+                                                 sampling=run.sampling, fast=run.fast)
+        distiller.eval_plan = run.eval_plan
     except ValueError as err:
         raise UserError(str(err)) from err
     if not distiller.has_probe and distiller.eval_plan != EvalPlan():
-        raise UserError(f"{method} reports the sampled path only (it has no probe): every evaluation samples, with "
-                        f"one setting; drop --sampled_every and --final_sampling")
+        raise UserError(f"{run.method} reports the sampled path only (it has no probe): every evaluation samples, "
+                        f"with one setting; drop --sampled_every and --final_sampling")
     return distiller
 
 
@@ -180,21 +198,19 @@ def load_gendd_weights(distiller: GenDD, path: str) -> None:
     load_reference_checkpoint(distiller, obj)
 
 
-def train_gendd(args, env, data, student: nn.Module, run_dir: str, tree, method: str = "gendd") -> GenDD | None:
-    """GenDD stage 2 of a tree (``gendd.cli.tree.Tree``): read and check the teacher and the start
-    weights (--path_pretrain, --resume), then claim ``run_dir`` and train; the trained distiller,
-    or None after a dry run."""
-    teacher = tree.teacher_from_args(args, env, data)
-    stage1 = start_from_stage1(args, student, tree.stage1_run_dir(args), tree.how_to_run_stage1)
-    distiller = build_gendd(args, student, method=method, **tree.teacher_kwargs(teacher))
-    if args.resume:
-        load_gendd_weights(distiller, args.resume)
-    cfg = gendd_train_config(args, run_dir, args.epochs)
-    logger = start_run(args, env, run_dir)
-    tree.report_teacher(teacher, args, env, data, logger)
+def train_gendd(env: DistEnv, data, student: nn.Module, teacher: Teacher, stage1: str, folder: RunFolder,
+                gendd: GenDDRun, cfg: TrainConfig, resume: str = "") -> GenDD | None:
+    """GenDD stage 2 on the objects the tree's script built from its flags: ``student`` starts
+    from the ``stage1`` file (none when ''), the distiller from ``gendd`` and ``teacher``, then
+    from the GenDD weights of ``resume`` (none when ''); every piece is read and checked before
+    ``folder`` is claimed and the run trains on ``data``. The trained distiller, or None after a
+    dry run."""
     if stage1:
-        logger.info(f"student starts from stage 1: {stage1}")
-    if args.resume:
-        logger.info(f"GenDD weights loaded from {args.resume}")
-    logger.info(distiller.eval_plan.describe(distiller.sampling))
-    return distiller if fit_or_stop(args, logger, distiller, data.source, data.eval, cfg, env) else None
+        load_pretrained_student(student, stage1)
+    distiller = gendd_from_settings(gendd, student, **teacher.gendd_kwargs())
+    if resume:
+        load_gendd_weights(distiller, resume)
+    notes = [f"student starts from stage 1: {stage1}"] if stage1 else []
+    notes += [f"GenDD weights loaded from {resume}"] if resume else []
+    notes.append(distiller.eval_plan.describe(distiller.sampling))
+    return distiller if run_stage(env, data, distiller, teacher, folder, cfg, tuple(notes)) else None

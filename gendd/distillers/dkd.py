@@ -12,17 +12,16 @@ import torch
 from torch import nn
 
 from ..losses import classification_loss, dkd_terms, hard_labels
-from ..losses.inputs import check_temperature
 from .base import Distiller
-from .registry import Flag, register
-from .shared_flags import LOSS_WARMUP, TEMPERATURE
-from .warmup import check_warmup_epochs, warmup_factor
+from .registry import register, require_valid
+from .shared_flags import LOSS_WARMUP, TEMPERATURE, loss_weight
+from .warmup import warmup_factor
+
+FLAGS = (loss_weight("dkd_alpha", "DKD: weight of TCKD", param="alpha"),
+         loss_weight("dkd_beta", "DKD: weight of NCKD", param="beta"), TEMPERATURE, LOSS_WARMUP)
 
 
-@register("dkd", family="baseline", label="DKD", flags=(
-    Flag("dkd_alpha", "DKD: weight of TCKD", param="alpha"), Flag("dkd_beta", "DKD: weight of NCKD", param="beta"),
-    TEMPERATURE,
-    LOSS_WARMUP))
+@register("dkd", family="baseline", label="DKD", flags=FLAGS)
 class DKD(Distiller):
     """Losses {"ce": CE, "dkd": min(epoch/warmup, 1)·(α·TCKD + β·NCKD)}; epoch is ``self.epoch``."""
 
@@ -36,8 +35,7 @@ class DKD(Distiller):
         warmup_epochs: float = 20.0,
     ):
         super().__init__(student, teacher)
-        check_temperature(temperature)
-        check_warmup_epochs(warmup_epochs)
+        require_valid(FLAGS, alpha=alpha, beta=beta, temperature=temperature, warmup_epochs=warmup_epochs)
         self.alpha = alpha
         self.beta = beta
         self.temperature = temperature

@@ -40,13 +40,21 @@ from ..diffusion import (DIFFUSION_STEPS, ancestral_sample, classifier_free_guid
                          start_noise)
 from ..head import Denoiser, GuidedHead
 from ..tokens import contraction_target, feature_mixup, merge_tokens, num_tokens, split_tokens
+from ..validation import NON_NEGATIVE, POSITIVE, finite, within
 from .base import Distiller
 from .contract import check_features
 from .eval_plan import EvalPlan
-from .registry import Flag, register
+from .registry import Flag, register, require_valid
 from .teacher_layer import frozen_teacher_fc, student_feature_dim
 
 SAMPLERS = ("ancestral", "ddim")
+
+
+# the sampling settings' rules, by field (the sampling flags carry them too, see gendd.cli.gendd); the steps
+# respace the model's num_timesteps, DIFFUSION_STEPS for the scripts' GenDD
+SAMPLING_CHECKS = {"num_sampling": NON_NEGATIVE, "cfg_scale": finite(), "temperature": NON_NEGATIVE,
+                   "eta": NON_NEGATIVE}
+STEPS_CHECK = within(1, DIFFUSION_STEPS, why=f"it respaces the {DIFFUSION_STEPS} diffusion steps")
 
 
 @dataclass
@@ -62,20 +70,20 @@ class SamplingSettings:
     def check(self, num_timesteps: int) -> None:
         if self.sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {self.sampler!r}; choose one of {SAMPLERS}")
-        if self.num_sampling < 0:
-            raise ValueError(f"num_sampling must be >= 0 (0 = probe only), got {self.num_sampling}")
+        for name, check in SAMPLING_CHECKS.items():
+            check.require(getattr(self, name), f"sampling {name}")
         if not 1 <= self.steps <= num_timesteps:
             raise ValueError(f"sampling steps must be in 1..{num_timesteps}, got {self.steps}")
 
 
 FLAGS = (
-    Flag("smooth", "λ: contraction of the target toward the class centre"),
-    Flag("diffusion_batch_mul", "M: repeats of every token per step"),
-    Flag("token_dim", "numbers per token (teacher dim must divide by it)"),
-    Flag("cond_drop_prob", "condition dropout for classifier-free guidance"),
-    Flag("beta", "feature mixup Beta(β, β); 0 disables it", param="mixup_beta"),
-    Flag("width", "diffusion head width"),
-    Flag("depth", "diffusion head residual blocks"),
+    Flag("smooth", "λ: contraction of the target toward the class centre", check=within(0, 1)),
+    Flag("diffusion_batch_mul", "M: repeats of every token per step", check=POSITIVE),
+    Flag("token_dim", "numbers per token (teacher dim must divide by it)", check=POSITIVE),
+    Flag("cond_drop_prob", "condition dropout for classifier-free guidance", check=within(0, 1, high_open=True)),
+    Flag("beta", "feature mixup Beta(β, β); 0 disables it", param="mixup_beta", check=NON_NEGATIVE),
+    Flag("width", "diffusion head width", check=POSITIVE),
+    Flag("depth", "diffusion head residual blocks", check=POSITIVE),
     Flag("compile", "torch.compile the student backbone and the diffusion head"),
     Flag("compile_head", "torch.compile the diffusion head and its loss in training (fused LayerNorm/modulation/"
                          "SiLU chain and loss; measured in bench/README.md)"),
@@ -93,10 +101,8 @@ class GenDD(Distiller):
                  sampling: SamplingSettings | None = None, fast: bool = True, compile: bool = False,
                  compile_head: bool = False, grad_checkpoint: bool = False):
         super().__init__(student, teacher)
-        if not 0.0 <= smooth <= 1.0 or not 0.0 <= cond_drop_prob <= 1.0:
-            raise ValueError(f"smooth ({smooth}) and cond_drop_prob ({cond_drop_prob}) must lie in [0, 1]")
-        if diffusion_batch_mul < 1:
-            raise ValueError(f"diffusion_batch_mul must be >= 1, got {diffusion_batch_mul}")
+        require_valid(FLAGS, smooth=smooth, diffusion_batch_mul=diffusion_batch_mul, token_dim=token_dim,
+                      cond_drop_prob=cond_drop_prob, mixup_beta=mixup_beta, width=width, depth=depth)
         self.teacher_fc = frozen_teacher_fc(teacher, teacher_fc)
         student_dim, teacher_dim = student_feature_dim(student), self.teacher_fc.in_features
         self.num_tokens = num_tokens(teacher_dim, token_dim)

@@ -21,22 +21,26 @@ import torch.distributed as dist
 from torch import nn
 
 from ..losses import classification_loss, hard_labels, sce_loss, weighted_pairwise_mse
-from ..losses.inputs import at_least_float32, check_temperature
+from ..losses.inputs import at_least_float32
+from ..validation import above
 from .base import Distiller
-from .registry import Flag, register
-from .shared_flags import LOSS_WARMUP, TEMPERATURE
-from .warmup import check_warmup_epochs, warmup_factor
+from .registry import Flag, register, require_valid
+from .shared_flags import LOSS_WARMUP, TEMPERATURE, loss_weight
+from .warmup import warmup_factor
 
 ACCUMULATORS = ("prior_sum", "prior_count")
 
 
-@register("ikl", family="baseline", label="IKL-KD", flags=(
-    Flag("ikl_alpha", "IKL: weight of the SCE term", param="alpha"),
-    Flag("ikl_beta", "IKL: weight of the wMSE term", param="beta"),
+FLAGS = (
+    loss_weight("ikl_alpha", "IKL: weight of the SCE term", param="alpha"),
+    loss_weight("ikl_beta", "IKL: weight of the wMSE term", param="beta"),
     TEMPERATURE,
-    Flag("ikl_T2", "IKL: temperature of the wMSE weights", param="temperature2"),
+    Flag("ikl_T2", "IKL: temperature of the wMSE weights", param="temperature2", check=above(0)),
     Flag("ikl_gi", "IKL: wMSE weights from the per-class prior (GI)", param="gi"),
-    LOSS_WARMUP))
+    LOSS_WARMUP)
+
+
+@register("ikl", family="baseline", label="IKL-KD", flags=FLAGS)
 class IKL(Distiller):
     """Losses {"ce": CE, "ikl": min(epoch/warmup, 1)·(β·wMSE + α·SCE)}; epoch is ``self.epoch``."""
 
@@ -52,9 +56,8 @@ class IKL(Distiller):
         gi: bool = False,
     ):
         super().__init__(student, teacher)
-        check_temperature(temperature)
-        check_temperature(temperature2, "temperature2")
-        check_warmup_epochs(warmup_epochs)
+        require_valid(FLAGS, alpha=alpha, beta=beta, temperature=temperature, temperature2=temperature2,
+                      warmup_epochs=warmup_epochs)
         self.alpha = alpha
         self.beta = beta
         self.temperature = temperature

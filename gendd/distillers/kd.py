@@ -10,15 +10,15 @@ import torch
 from torch import nn
 
 from ..losses import classification_loss, kd_loss
-from ..losses.inputs import check_temperature
 from .base import Distiller
-from .registry import Flag, register
-from .shared_flags import TEMPERATURE
+from .registry import register, require_valid
+from .shared_flags import TEMPERATURE, loss_weight
+
+FLAGS = (loss_weight("ce_weight", "KD: weight of the cross-entropy term"), loss_weight("kd_weight", "KD term weight"),
+         TEMPERATURE)
 
 
-@register("kd", family="baseline", label="KD", flags=(
-    Flag("ce_weight", "KD: weight of the cross-entropy term"), Flag("kd_weight", "KD term weight"),
-    TEMPERATURE))
+@register("kd", family="baseline", label="KD", flags=FLAGS)
 class KD(Distiller):
     """Losses {"ce": ce_weight·CE, "kd": kd_weight·KD}; "ce" is left out when ce_weight is 0."""
 
@@ -32,9 +32,7 @@ class KD(Distiller):
         train_fc: bool = True,
     ):
         super().__init__(student, teacher)
-        check_temperature(temperature)
-        if ce_weight < 0 or kd_weight < 0:
-            raise ValueError(f"loss weights must be non-negative, got ce_weight={ce_weight}, kd_weight={kd_weight}")
+        require_valid(FLAGS, ce_weight=ce_weight, kd_weight=kd_weight, temperature=temperature)
         self.ce_weight = ce_weight
         self.kd_weight = kd_weight
         self.temperature = temperature

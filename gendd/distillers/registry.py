@@ -6,8 +6,11 @@ on a class; ``build("kd", student, teacher, **kwargs)`` makes one from keywords,
 ``get("kd").build(student, teacher, settings)`` from the typed settings of the command line.
 
 A flag's only default is the constructor's default of its keyword (``inspect.signature``), so
-the command line, the Python API and the settings agree. Methods may share a flag (``--kd_T``
-feeds the temperature of KD, DKD and IKL-KD) when they give it the same default and help.
+the command line, the Python API and the settings agree. A flag's ``check``
+(``gendd.validation.Check``) is its one rule: the command line refuses a value it breaks before
+a run starts, and the constructor refuses the same values (``require_valid(FLAGS, keyword=value)``).
+Methods may share a flag (``--kd_T`` feeds the temperature of KD, DKD and IKL-KD) when they give
+it the same default, help and check.
 """
 from __future__ import annotations
 
@@ -17,15 +20,19 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..validation import Check, checked
+
 FAMILIES = ("student", "baseline", "gendd", "stage1")
 
 
 @dataclass(frozen=True)
 class Flag:
-    """``--<name>`` on the command line, the constructor keyword ``param`` (default: ``name``)."""
+    """``--<name>`` on the command line, the constructor keyword ``param`` (default: ``name``), the
+    rule its values must keep (None: any value of its type)."""
     name: str
     help: str
     param: str = ""
+    check: Check | None = None
 
     @property
     def keyword(self) -> str:
@@ -77,6 +84,14 @@ def _default(cls: type, keyword: str) -> object:
     raise ValueError(f"{cls.__name__} has no keyword {keyword!r} with a default for its flag")
 
 
+def check_defaults(method: Method) -> None:
+    """Every flag names a constructor keyword with a default, and the default keeps the flag's check."""
+    for flag, default in zip(method.flags, method.defaults().values()):
+        if flag.check is not None and not flag.check.ok(default):
+            raise ValueError(f"{method.cls.__name__}: the default {default!r} of flag --{flag.name} breaks its "
+                             f"own check ({flag.check.requirement})")
+
+
 _REGISTRY: dict[str, Method] = {}
 _SETTINGS_TYPES: dict[str, type] = {}
 
@@ -90,10 +105,20 @@ def register(name: str, *, family: str = "student", label: str = "", flags: Iter
             raise ValueError(f"distiller name {name!r} is registered twice ({_REGISTRY[name].cls.__name__}, "
                              f"{cls.__name__})")
         method = Method(name, cls, family, label or name, tuple(flags))
-        method.defaults()  # every flag names a constructor keyword with a default
+        check_defaults(method)
         _REGISTRY[name] = method
         return cls
     return add
+
+
+def require_valid(flags: Iterable[Flag], **values) -> None:
+    """A ValueError for the first keyword value its flag's check refuses (``values``: constructor keyword ->
+    value): what a constructor calls, so that it refuses what the command line refuses."""
+    by_keyword = {f.keyword: f for f in flags}
+    for keyword, value in values.items():
+        check = by_keyword[keyword].check
+        if check is not None:
+            check.require(value, keyword)
 
 
 def names(family: str | None = None) -> list[str]:
@@ -112,19 +137,21 @@ def build(name: str, *args, **kwargs):
 
 
 def add_method_args(parser, methods: Iterable[str]) -> None:
-    """The flags of ``methods`` on ``parser`` (a parser or group), each once; a flag shared by two
-    methods must have one default and one help."""
+    """The flags of ``methods`` on ``parser`` (a parser or group), each once, with their checks; a
+    flag shared by two methods must have one default, one help and one check."""
     seen: dict[str, tuple[object, str]] = {}
     for name in methods:
         method = get(name)
         for flag, default in zip(method.flags, method.defaults().values()):
             if flag.name in seen:
-                if seen[flag.name] != (default, flag.help):
+                if seen[flag.name] != (default, flag.help, flag.check):
                     raise ValueError(f"flag --{flag.name} of {name!r} differs from another method's "
-                                     f"({seen[flag.name]} vs {(default, flag.help)})")
+                                     f"({seen[flag.name][:2]} vs {(default, flag.help)}, or its check)")
                 continue
-            seen[flag.name] = (default, flag.help)
+            seen[flag.name] = (default, flag.help, flag.check)
             if isinstance(default, bool):
                 parser.add_argument(f"--{flag.name}", action="store_true", default=default, help=flag.help)
             else:
-                parser.add_argument(f"--{flag.name}", type=type(default), default=default, help=flag.help)
+                action = parser.add_argument(f"--{flag.name}", type=type(default), default=default, help=flag.help)
+                if flag.check is not None:
+                    checked(action, flag.check)

@@ -36,6 +36,9 @@ import time
 
 import torch
 
+from .sanity import NonFiniteLoss
+from .transfer import to_device
+
 WARMUP_STEPS = 3
 
 
@@ -273,7 +276,6 @@ def set_device_draws(distiller) -> None:
 
 def captured_epoch(loop, runner: CapturedStep, pos) -> None:
     """``_Loop.train_epoch`` with captured steps and deferred read-back (same logs and checkpoints)."""
-    from .trainer import to_device
     cfg, program = loop.cfg, runner.program
     loop.distiller.train()
     loop.distiller.start_epoch(pos.epoch)
@@ -309,7 +311,6 @@ def captured_epoch(loop, runner: CapturedStep, pos) -> None:
 def read_back(loop, program: StepProgram, pos, seen: dict, lr, log: bool) -> None:
     """The host's look at the device counters: the last losses (logged when ``log``), the
     non-finite steps since the last look, and the ``max_nonfinite`` stop."""
-    from .trainer import NonFiniteLoss
     nonfinite, worst = int(program.counts["nonfinite"]), int(program.counts["worst_run"])
     new = nonfinite - seen["nonfinite"]
     seen["nonfinite"] = nonfinite

@@ -44,6 +44,7 @@ from .sanity import NonFiniteLoss, NothingToTrain, check_labels, check_useful, c
 from .schedules import LRSchedule, beta2_at
 from .seeding import rng_state, seed_everything, set_rng_state
 from .signals import StopRequests
+from .transfer import to_device
 
 
 class Preempted(RuntimeError):
@@ -88,12 +89,6 @@ class Position:
     scaler_skipped_total: int = 0   # fp16 steps the gradient scaler skipped (not non-finite losses)
     best: dict = field(default_factory=dict)
     last_metrics: dict = field(default_factory=dict)
-
-
-def to_device(images: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
-    """Move a batch; 4-D image batches go channels-last when asked (faster convolutions on CPU and GPU)."""
-    images = images.to(device, non_blocking=True)
-    return images.contiguous(memory_format=torch.channels_last) if channels_last and images.dim() == 4 else images
 
 
 def fit(distiller, source, eval_loader, cfg: TrainConfig, env: DistEnv, logger: RunLogger | None = None) -> dict:

@@ -31,7 +31,11 @@ common_args() {   # save_dir -> the flags every Fashion-MNIST command shares, on
   local extra; for extra in $EXTRA_ARGS; do echo "$extra"; done
 }
 
-train_fmnist_teacher() {   # the teacher on the full training set, once (a finished run is reused)
+train_fmnist_teacher() {   # the teacher on the full training set, once (a finished run is reused); with
+  if [[ -n "${TEACHER_READY:-}" ]]; then   # TEACHER_READY=1 a caller that trained it already (and runs several
+    [[ -f "$T_PATH" ]] && return 0       # commands on it at once) skips the check
+    echo "error: TEACHER_READY is set but the teacher $T_PATH does not exist; unset TEACHER_READY" >&2; exit 2
+  fi
   local common; mapfile -t common < <(common_args "$TEACHER_SAVE_DIR")
   echo "[fmnist] teacher $TEACHER: the full training set, $TEACHER_EPOCHS epochs"
   (cd "$ROOT/GenDD_cifar" && "$PY" train_teacher.py "${common[@]}" --model "$TEACHER" --epochs "$TEACHER_EPOCHS" \
@@ -39,9 +43,15 @@ train_fmnist_teacher() {   # the teacher on the full training set, once (a finis
     --lr_decay_epochs "$((TEACHER_EPOCHS * 3 / 4))" --eval_every "$TEACHER_EPOCHS")
 }
 
+finished_run() {   # save_dir kind trial teacher_name -> status 0 when that run wrote its summary.json (it is reused)
+  [[ -f "$1/student_$2/S-${STUDENT}_T-$4_fashion_mnist_trial_$3/summary.json" ]] &&
+    echo "[fmnist] $3: $2 finished already (summary.json), reused"
+}
+
 train_baseline() {   # save_dir method epochs trial seed subset loss_warmup
   local common; mapfile -t common < <(common_args "$1")
   local teacher=(); [[ $2 != vanilla ]] && teacher=(--path_t "$T_PATH")
+  finished_run "$1" "$2" "$4" "$([[ $2 == vanilla ]] && echo none || echo "$TEACHER")" && return 0
   echo "[fmnist] $4: $2 ($3 epochs)"
   (cd "$ROOT/GenDD_cifar" && "$PY" train_student_kd.py "${common[@]}" --model_s "$STUDENT" --seed "$5" --trial "$4" \
     --skip_teacher_eval --train_subset "$6" "${teacher[@]}" --distill "$2" --epochs "$3" --eval_every "$3" \
@@ -50,6 +60,7 @@ train_baseline() {   # save_dir method epochs trial seed subset loss_warmup
 
 train_stage1() {   # save_dir epochs trial seed subset
   local common; mapfile -t common < <(common_args "$1")
+  finished_run "$1" pretrain "$3" "$TEACHER" && return 0
   echo "[fmnist] $3: GenDD stage 1 ($2 epochs)"
   (cd "$ROOT/GenDD_cifar" && "$PY" train_student_pretrain.py "${common[@]}" --model_s "$STUDENT" --seed "$4" \
     --trial "$3" --skip_teacher_eval --train_subset "$5" --path_t "$T_PATH" --epochs "$2" --eval_every "$2")
@@ -58,6 +69,7 @@ train_stage1() {   # save_dir epochs trial seed subset
 train_stage2() {   # save_dir epochs trial seed subset stage1_file [extra GenDD flags...]
   local save=$1 epochs=$2 trial=$3 seed=$4 subset=$5 stage1=$6; shift 6
   local common; mapfile -t common < <(common_args "$save")
+  finished_run "$save" gendd "$trial" "$TEACHER" && return 0
   echo "[fmnist] $trial: GenDD stage 2 ($epochs epochs) $*"
   (cd "$ROOT/GenDD_cifar" && "$PY" train_student_gendd.py "${common[@]}" --model_s "$STUDENT" --seed "$seed" \
     --trial "$trial" --skip_teacher_eval --train_subset "$subset" --path_t "$T_PATH" --path_pretrain "$stage1" \

@@ -51,13 +51,14 @@ split_batch() {
   echo "[launch] global batch $1 = $world process(es) x $(($1 / world))"
 }
 
-# launch SCRIPT ARGS...: plain python for one process, torchrun (through gendd.engine.agent) for several.
+# launch SCRIPT ARGS... (or launch -m MODULE ARGS...): plain python for one process, torchrun (through
+# gendd.engine.agent) for several.
 # SIGTERM/SIGINT to this shell (sbatch --signal=B:TERM, Ctrl-C) reaches the running command, whose
 # processes save a checkpoint and exit 75; the launcher then exits 75 and starts no further stage.
 launch() {
   local script="$1"; shift
   if [[ -n "${_GENDD_STOPPED:-}" ]]; then
-    echo "pre-empted: stop signal received before $script started; run the same command again to continue" >&2
+    echo "pre-empted: stop signal received before ${script/#-m/${1:-}} started; run the same command again to continue" >&2
     return 75
   fi
   if (( GPUS * NNODES > 1 )); then
@@ -93,4 +94,16 @@ _forward_signals() {
     rc=75
   fi
   return "$rc"
+}
+
+# optional_flags ARRAY NAME=--flag ...: append "--flag value" to the array ARRAY for each NAME set to a
+# non-empty value (by the launcher or the environment). A launcher sets only the values its recipe changes;
+# for every other NAME the python script's default stands, so a default lives in one place.
+optional_flags() {
+  local -n _flags="$1"; shift
+  local pair name
+  for pair in "$@"; do
+    name="${pair%%=*}"
+    if [[ -n "${!name:-}" ]]; then _flags+=("${pair#*=}" "${!name}"); fi
+  done
 }

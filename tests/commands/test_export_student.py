@@ -1,6 +1,7 @@
 """The distilled student exported alone: a tiny trained GenDD run's student, written in the public
 CIFAR zoo layout, loads into the plain architecture and reproduces the run's probe accuracy;
 the ImageNet export loads into torchvision's resnet18 unchanged."""
+import pytest
 import torch
 import torchvision
 from helpers.reference_keys import REFERENCE_KEYS, read_key_layout
@@ -23,6 +24,7 @@ def accuracy(model, dataset, k):
     return 100.0 * int((top == labels[:, None]).any(dim=1).sum()) / len(labels)
 
 
+@pytest.mark.slow
 def test_cifar_export_reproduces_the_probe_accuracy(tmp_path):
     world = make_world(tmp_path / "world")
     write_fake_cifar100(world / "data", n_train=48, n_test=200)  # 200 test images: a top-5 above 0

@@ -111,3 +111,53 @@ def markdown_rows(text: str, header_start: str) -> dict[str, list[str]]:
         if lines and lines[0].startswith(header_start):
             return {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]}
     raise AssertionError(f"no table starting {header_start!r} in:\n{text}")
+
+
+def summary(run_dir: pathlib.Path, key: str = "top1") -> float:
+    return json.loads((run_dir / "summary.json").read_text())["last"][key]
+
+
+@needs_fmnist
+@pytest.mark.slow
+def test_payoff_command_shortened(tmp_path):
+    """`bash sh/payoff.sh`, shortened: the teacher-student gap, the paired gap, the traced run with
+    one knob (every row equal to the run's own metrics log) and the GPU records' table."""
+    env = {**TINY, "BC_DIR": str(tmp_path / "po"), "TEACHER_SAVE_DIR": str(tmp_path / "teacher"),
+           "DATA_ROOT": str(tmp_path / "data"), "FULL_IMAGES": "256", "IMAGES": "100", "BUDGETS": "2",
+           "SEEDS": "0 1", "BASELINES_LAST": "2", "FAST_STEPS": "2", "REF_TEST_IMAGES": "40",
+           "EXTRA_ARGS": "--test_subset 100", "TRACE_BUDGET": "2", "TRACE_EVERY": "1", "KNOBS": "smooth=0.5",
+           "OUT": str(tmp_path / "payoff")}
+    run("sh/payoff.sh", env)
+    table = (tmp_path / "payoff.md").read_text()
+    for png in ("payoff.png", "payoff_trace.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    po = tmp_path / "po"
+    accuracy = markdown_rows(table, "| method |")
+    assert "DKD" not in accuracy and "IKL-KD" not in accuracy      # BASELINES_LAST: the student alone and KD only
+    alone = [summary(po / "student_vanilla" / f"S-resnet8_T-none_fashion_mnist_trial_limited_b2_s{s}") for s in (0, 1)]
+    teacher = summary(tmp_path / "teacher" / "models" / "resnet8_fashion_mnist_trial_teacher")
+    assert f"what there is to distil): {teacher - sum(alone) / 2:.2f} points at 2 epochs" in table
+    gendd = po / "student_gendd"
+    kd = [summary(po / "student_kd" / f"S-resnet8_T-resnet8_fashion_mnist_trial_limited_b2_s{s}") for s in (0, 1)]
+    probe = [summary(gendd / f"S-resnet8_T-resnet8_fashion_mnist_trial_limited_b2_paper_s{s}", "probe_top1")
+             for s in (0, 1)]
+    gap = markdown_rows(table, "| GenDD − KD")
+    assert numbers(gap["GenDD paper, probe"][0])[0] == pytest.approx((probe[0] + probe[1] - sum(kd)) / 2, abs=0.006)
+    trace = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith(("| as the table |",
+                                                                                       "| smooth = 0.5 |"))]
+    assert [row[0].strip() for row in trace] == ["as the table"] * 2 + ["smooth = 0.5"] * 2
+    for label, trial in (("as the table", "limited_b2_paper_s0"), ("smooth = 0.5", "limited_b2_paper_smooth0.5_s0")):
+        rows = [json.loads(line) for line in (gendd / f"S-resnet8_T-resnet8_fashion_mnist_trial_{trial}"
+                                               / "metrics.jsonl").read_text().splitlines()]
+        evals = [r for r in rows if "eval/sampled_top1" in r]
+        loss = {r["train_epoch/epoch"]: r["train_epoch/diffusion"] for r in rows if "train_epoch/diffusion" in r}
+        mine = [row for row in trace if row[0].strip() == label]
+        for row, ev in zip(mine, evals, strict=True):
+            assert [float(c) for c in row[2:4]] == pytest.approx([ev["eval/sampled_top1"], ev["eval/probe_top1"]],
+                                                                 abs=0.006)
+            assert float(row[5]) == pytest.approx(loss[ev["eval/epoch"]], abs=6e-5)
+    records = ROOT / "results" / "records" / "h200_b100" / "bc" / "student_kd"
+    gpu_kd = [summary(records / f"S-resnet8_T-resnet20_fashion_mnist_trial_limited_b100_s{s}") for s in (0, 1)]
+    gpu = table.split("## GPU records", 1)[1]
+    assert "NVIDIA H200" in gpu and "91.38 %" in gpu
+    assert numbers(markdown_rows(gpu, "| method |")["KD"][0])[0] == pytest.approx(sum(gpu_kd) / 2, abs=0.006)

@@ -1,4 +1,4 @@
-"""Results tables that are reproducible (GenDD_cifar/evaluate_runs.py): the sampled accuracy of a
+"""Results tables that are reproducible (GenDD_cifar/reports/evaluate_runs.py): the sampled accuracy of a
 GenDD run is the same number on every fresh evaluation, whatever the state of the random
 generators before it (the draws are seeded with the run's seed); the cache is reused only under
 the same settings (temperature, η, seed and the rest) and the same final.pth; a truncated cache
@@ -33,7 +33,7 @@ def gendd_run(tmp_path_factory):
 
 
 def evaluate(save, out, *extra):
-    code, text = run_in_process(["evaluate_runs.py", "--save_dir", str(save), "--out", str(out), *EVAL, *extra])
+    code, text = run_in_process(["reports/evaluate_runs.py", "--save_dir", str(save), "--out", str(out), *EVAL, *extra])
     assert code == 0, text[-3000:]
     return text
 
@@ -88,6 +88,6 @@ def test_a_truncated_cache_is_evaluated_again_with_a_warning(gendd_run, tmp_path
 
 def test_a_sampling_value_the_run_cannot_use_is_refused_first(gendd_run, tmp_path):
     save, _ = gendd_run
-    refused(["evaluate_runs.py", "--save_dir", str(save), "--out", str(tmp_path / "t.md"), *EVAL,
+    refused(["reports/evaluate_runs.py", "--save_dir", str(save), "--out", str(tmp_path / "t.md"), *EVAL,
              "--sampling_steps", "2000"], "--sampling_steps 2000 is not a valid value", "1000 diffusion steps")
     assert not (tmp_path / "t.md").exists()

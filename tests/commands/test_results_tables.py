@@ -1,4 +1,4 @@
-"""Results tables that never lie. CIFAR (evaluate_runs.py, sh/evaluate.sh): a row per trial
+"""Results tables that never lie. CIFAR (reports/evaluate_runs.py, sh/evaluate.sh): a row per trial
 (plus mean ± std), a cached GenDD evaluation reused only while final.pth is the same file, a
 validation-split run shown with its final test accuracy or marked when it has none (never with
 its validation accuracy), unfinished and unreadable runs listed and skipped, and a mistyped
@@ -36,7 +36,7 @@ def runs(tmp_path_factory):
 
 
 def evaluate(save, out, *extra):
-    return run_in_process(["evaluate_runs.py", "--save_dir", str(save), "--out", str(out), *EVAL, *extra])
+    return run_in_process(["reports/evaluate_runs.py", "--save_dir", str(save), "--out", str(out), *EVAL, *extra])
 
 
 def rows_of(text, method):

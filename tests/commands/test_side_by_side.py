@@ -2,8 +2,11 @@
 process, port and log; both run folders are written, a failed run is named, bad input exits 2."""
 import subprocess
 
+import pytest
+
 from helpers.fault_tools import ROOT, make_world, teacher_path
 
+pytestmark = pytest.mark.slow  # every test runs launchers side by side
 LAUNCHER = "GenDD_cifar/sh/train_res56_res20_kd.sh"
 
 

@@ -1,28 +1,20 @@
 """The captured step on a CUDA device (--cuda_graph): graph replays equal the same program run
 eagerly, a non-finite step inside the graph is skipped exactly, and the graph survives a partial
 batch and new epochs (it is captured again only when the distiller's graph_key changes)."""
+import contextlib
+
 import pytest
 import torch
 
-from gendd.distillers.gendd import GenDD
 from gendd.engine.capture import CapturedStep, StepProgram
-from helpers.toys import LinearToy
+from helpers.toys import tiny_device_draw_gendd
 
 pytestmark = [pytest.mark.cuda,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")]
 
 
-def _null():
-    import contextlib
-    return contextlib.nullcontext()
-
-
 def tiny_gendd():
-    torch.manual_seed(0)
-    model = GenDD(LinearToy(10, 24, classes=7), LinearToy(10, 128, classes=7), diffusion_batch_mul=3,
-                  width=32, depth=2, smooth=0.5)
-    model.device_draws = True
-    return model.cuda().train()
+    return tiny_device_draw_gendd().cuda().train()
 
 
 def optimiser(name, model):
@@ -41,7 +33,7 @@ def run(name, use_graph, batches):
     generator's seed and offset when it runs, so graph and eager program draw the same numbers)."""
     model = tiny_gendd()
     opt = optimiser(name, model)
-    step = CapturedStep(StepProgram(model, model, opt, _null), use_graph)
+    step = CapturedStep(StepProgram(model, model, opt, contextlib.nullcontext), use_graph)
     for i, (images, labels) in enumerate(batches):
         torch.manual_seed(100 + i)
         step(images, labels)
@@ -70,7 +62,7 @@ def test_graph_replays_equal_the_eager_program_across_a_partial_batch(name):
 
 def test_graph_is_kept_while_the_key_stays_and_captured_again_when_it_changes():
     model = tiny_gendd()
-    step = CapturedStep(StepProgram(model, model, optimiser("adamw", model), _null), True)
+    step = CapturedStep(StepProgram(model, model, optimiser("adamw", model), contextlib.nullcontext), True)
     for images, labels in batches([6] * 5):
         step(images, labels)
     graph = step.graph
@@ -88,7 +80,7 @@ def everything(model, opt):
 def test_a_nonfinite_step_inside_the_graph_changes_nothing(name):
     model = tiny_gendd()
     opt = optimiser(name, model)
-    step = CapturedStep(StepProgram(model, model, opt, _null), True)
+    step = CapturedStep(StepProgram(model, model, opt, contextlib.nullcontext), True)
     data = batches([6] * 5)
     for images, labels in data:
         step(images, labels)

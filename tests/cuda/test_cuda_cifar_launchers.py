@@ -18,7 +18,8 @@ SMALL_HEAD = "--width 64 --depth 1 --diffusion_batch_mul 2 --sampling_steps 4"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def cifar_resnet32x4(tmp_path_factory):
+    """A fake CIFAR-100 world of 48 train and 16 test images with one resnet32x4 teacher in <root>/models."""
     root = tmp_path_factory.mktemp("cifar_lane")
     write_fake_cifar100(root / "data", n_train=48, n_test=16)
     torch.manual_seed(0)
@@ -28,11 +29,11 @@ def world(tmp_path_factory):
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_one_epoch_of_each_cifar_launcher_captured(world, tmp_path, family):
+def test_one_epoch_of_each_cifar_launcher_captured(cifar_resnet32x4, tmp_path, family):
     save = tmp_path / "save"
     run_launcher_in_process(
-        CIFAR / "sh" / f"train_res32x4_res8x4_{family}.sh", tmp_path, DATA_ROOT=world / "data", SAVE_DIR=save,
-        TEACHER_DIR=world / "models", EPOCHS=1, BATCH=8, GENDD_ARGS=SMALL_HEAD,
+        CIFAR / "sh" / f"train_res32x4_res8x4_{family}.sh", tmp_path, DATA_ROOT=cifar_resnet32x4 / "data",
+        SAVE_DIR=save, TEACHER_DIR=cifar_resnet32x4 / "models", EPOCHS=1, BATCH=8, GENDD_ARGS=SMALL_HEAD,
         EXTRA_ARGS=f"--device {DEVICE} --num_workers 0 --cuda_graph --gpu_data --skip_teacher_eval --log_every 2")
     for kind in FAMILIES[family]:
         (run,) = (save / kind).iterdir()

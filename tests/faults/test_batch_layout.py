@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from helpers.fault_tools import (CIFAR, STEPS_PER_EPOCH, kd_args, kd_run_dir, make_world, newest_step, process_env,
+from helpers.fault_tools import (CIFAR, STEPS_PER_EPOCH, kd_args, kd_run_dir, newest_step, process_env,
                                  refused, run, snapshot)
 from gendd.engine.layout import layout_change, per_process_batch
 from gendd.engine.rundir import RunDirConflict, prepare_run_dir
@@ -59,11 +59,6 @@ def torchrun_kd(world, save_dir, *extra) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
                "--master_port", str(free_port()), *kd_args(world, save_dir, 2, *extra)]
     return subprocess.run(command, cwd=CIFAR, env=process_env(), capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("layout"))
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,10 @@ import pytest
 
 from gendd.engine.agent import outcome
 from helpers.fault_tools import (CIFAR, RUNNER, children, environ_of, kd_args, kd_args_with_a_bad_label, kd_run_dir,
-                                 make_world, newest_step, process_env, wait_until)
+                                 newest_step, process_env, wait_until)
 from helpers.launcher_tools import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def agent_command(args: list[str], faults: bool = False) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from helpers.fault_tools import (assert_bitwise_equal, final_weights, gendd_args, gendd_run_dir, kd_args, kd_run_dir,
-                         make_world, partial_files, refused, run_in_process, snapshot, step_files, teacher_path)
+                         partial_files, refused, run_in_process, snapshot, step_files, teacher_path)
 from gendd.distillers import build as build_distiller
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import save_model
@@ -15,13 +15,11 @@ from gendd_cifar.teachers import save_model
 EXIT_WRITE_FAILED = 74
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """The fake CIFAR world and one finished 1-epoch KD run in <world>/save."""
-    world = make_world(tmp_path_factory.mktemp("world"))
+@pytest.fixture(scope="module", autouse=True)
+def one_finished_run(world):
+    """One finished 1-epoch KD run in <world>/save (the shared fake CIFAR world), made before this module's tests."""
     code, out = run_in_process(kd_args(world, world / "save", 1))
     assert code == 0, out
-    return world
 
 
 @pytest.fixture

@@ -6,25 +6,12 @@ config.yaml in the run folder."""
 import pytest
 import torch
 
-from helpers.fault_tools import (CIFAR, THREADS, kd_args, kd_args_with_a_bad_label, kd_run_dir, make_world, refused,
+from helpers.fault_tools import (CIFAR, THREADS, kd_args, kd_args_with_a_bad_label, kd_run_dir, refused,
                                  run_in_process, teacher_path)
-from helpers.imagenet_smoke import TREE, image_tree, teacher_file
+from helpers.imagenet_smoke import TREE
 from helpers.launcher_tools import free_port, run_launcher
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture(scope="module")
-def imagenet(tmp_path_factory):
-    root = tmp_path_factory.mktemp("imagenet")
-    image_tree(root / "data", 4, 2, [1] * 4, size=32)
-    teacher_file(root / "teacher.pth", "MobileNetV1", 4)
-    return root
 
 
 def imagenet_args(root, data, save):
@@ -33,10 +20,10 @@ def imagenet_args(root, data, save):
             "--num_workers", "0", "--image_size", "32", "--epochs", "1", "--batch_size", "4", "--skip_teacher_eval"]
 
 
-def test_unknown_student_is_refused_in_both_trees(world, imagenet, tmp_path):
+def test_unknown_student_is_refused_in_both_trees(world, imagenet_world, tmp_path):
     refused([*kd_args(world, tmp_path, 1), "--model_s", "resnet9"], "unknown CIFAR architecture 'resnet9'",
             "did you mean 'resnet8'?")
-    refused([*imagenet_args(imagenet, imagenet / "data", tmp_path), "--model_s", "resnet19"],
+    refused([*imagenet_args(imagenet_world, imagenet_world / "data", tmp_path), "--model_s", "resnet19"],
             "unknown ImageNet model 'resnet19'", "choose one of", tree=TREE)
     assert not any(tmp_path.iterdir())
 
@@ -54,12 +41,12 @@ def test_unwritable_save_dir_is_refused(world, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["not_an_image", "truncated"])
-def test_unreadable_image_is_refused_naming_the_file(imagenet, tmp_path, damage):
+def test_unreadable_image_is_refused_naming_the_file(imagenet_world, tmp_path, damage):
     import shutil
-    data = shutil.copytree(imagenet / "data", tmp_path / "data")
+    data = shutil.copytree(imagenet_world / "data", tmp_path / "data")
     victim = sorted((data / "train").rglob("*.JPEG"))[3]
     victim.write_bytes(b"not an image" if damage == "not_an_image" else victim.read_bytes()[:200])
-    refused(imagenet_args(imagenet, data, tmp_path / "save"), f"image '{victim}' cannot be read",
+    refused(imagenet_args(imagenet_world, data, tmp_path / "save"), f"image '{victim}' cannot be read",
             "replace or remove the file", tree=TREE)
 
 

@@ -20,17 +20,12 @@ import pytest
 import yaml
 
 from gendd.engine.logger import read_metrics
-from gendd_cifar.run_reports import train_seconds
-from helpers.fault_tools import (CIFAR, RUNNER, THREADS, kd_args, kd_run_dir, make_world, run, teacher_path,
+from reports.runs import train_seconds
+from helpers.fault_tools import (CIFAR, RUNNER, THREADS, kd_args, kd_run_dir, run, teacher_path,
                                  wait_until)
 
 pytestmark = pytest.mark.slow
 EXIT_WRITE_FAILED, EXIT_PREEMPTED = 74, 75
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def rows_are_whole(path) -> list[dict]:

@@ -10,18 +10,13 @@ import time
 
 import pytest
 
-from helpers.fault_tools import CIFAR, THREADS, make_world, newest_step, teacher_path, wait_until
+from helpers.fault_tools import CIFAR, THREADS, newest_step, teacher_path, wait_until
 from helpers.launcher_tools import free_port
 
 pytestmark = pytest.mark.slow
 EXIT_PREEMPTED = 75
 CPU_ARGS = "--device cpu --num_workers 0 --skip_teacher_eval --batch_size 8 --save_every_steps 1 --keep_last 2"
 RUN = "S-resnet20_T-resnet8_cifar100_trial_0"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def descendants(pid: int) -> list[int]:

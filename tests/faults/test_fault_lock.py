@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from helpers.fault_tools import kd_args, kd_run_dir, make_world, newest_step, refused, run_in_process, start, wait_until
+from helpers.fault_tools import kd_args, kd_run_dir, newest_step, refused, run_in_process, start, wait_until
 from gendd.engine.lock import claim_run_dir, release_run_dirs
 
 pytestmark = pytest.mark.slow
@@ -22,11 +22,6 @@ except RunDirInUse as err:
     print(err)
     sys.exit(7)
 """
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def test_a_second_copy_is_refused_while_the_first_runs_and_runs_once_it_is_killed(world, tmp_path):

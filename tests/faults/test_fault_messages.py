@@ -15,16 +15,11 @@ import sys
 import pytest
 import torch
 
-from helpers.fault_tools import (CIFAR, final_weights, gendd_args, gendd_run_dir, kd_args, kd_run_dir, make_world,
-                                 refused, run_in_process, teacher_path)
+from helpers.fault_tools import (CIFAR, final_weights, gendd_args, gendd_run_dir, kd_args, kd_run_dir, refused,
+                                 run_in_process, teacher_path)
 from helpers.imagenet_smoke import TREE, image_tree, teacher_file
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def help_text(script: str) -> str:

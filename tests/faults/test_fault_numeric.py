@@ -9,15 +9,10 @@ import re
 import pytest
 import torch
 
-from helpers.fault_tools import assert_bitwise_equal, final_weights, kd_args, kd_run_dir, make_world, run, step_files
+from helpers.fault_tools import assert_bitwise_equal, final_weights, kd_args, kd_run_dir, run, step_files
 
 pytestmark = pytest.mark.slow
 EXIT_NONFINITE = 3
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def test_nonfinite_steps_are_skipped_counted_and_leave_no_trace(world, tmp_path):

@@ -8,17 +8,12 @@ import signal
 import pytest
 
 from helpers.fault_tools import (assert_bitwise_equal, final_weights, gendd_args, gendd_run_dir, kd_args, kd_run_dir,
-                         make_world, newest_step, run, run_in_process, start, wait_until)
+                         newest_step, run, run_in_process, start, wait_until)
 
 pytestmark = pytest.mark.slow
 EXIT_PREEMPTED = 75
 SAVED = re.compile(r"pre-empted: stop signal received: checkpoint saved at epoch (\d+), step (\d+) "
                    r"\(global step (\d+)\)")
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def interrupt(args, run_dir, sig) -> tuple[int, str]:

@@ -10,17 +10,12 @@ import torch
 
 from gendd.engine import DatasetSource, NonFiniteLoss, TrainConfig, eval_loader, fit
 from gendd.engine.dist import DistEnv
-from helpers.fault_tools import gendd_args, kd_args, kd_run_dir, make_world, refused, run, teacher_path
+from helpers.fault_tools import gendd_args, kd_args, kd_run_dir, refused, run, teacher_path
 from helpers.imagenet_smoke import TREE, image_tree, teacher_file
 from helpers.toys import CEDistiller, ToyImages, ToyNet
 
 pytestmark = pytest.mark.slow
 EXIT_NONFINITE = 3
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def assert_no_usable_result(run_dir: pathlib.Path) -> None:

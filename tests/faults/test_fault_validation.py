@@ -6,11 +6,12 @@ skipped, non-finite weights) ends with an error naming the cause and writes no f
 import pytest
 import torch
 
-from helpers.fault_tools import (gendd_args, gendd_run_dir, kd_args, kd_run_dir, make_world, refused, run,
+from helpers.fault_tools import (gendd_args, gendd_run_dir, kd_args, kd_run_dir, refused, run,
                                  run_in_process, snapshot)
+from gendd.cli.checked_parser import CheckedParser
 from gendd.engine import DatasetSource, NonFiniteLoss, TrainConfig, eval_loader, fit
 from gendd.engine.dist import DistEnv
-from gendd.validation import RULES
+from gendd.validation import flag_checks
 from helpers.toys import CEDistiller, ToyImages, ToyNet
 
 pytestmark = pytest.mark.slow
@@ -27,18 +28,28 @@ GENDD_BAD = [("--width", "0"), ("--depth", "-1"), ("--sampling_steps", "0"), ("-
              ("--cfg_scale", "inf")]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
-
-
 def with_flag(args, flag, value):
     return [*args, f"{flag}={value}"]   # argparse: the last one wins
 
 
-def test_the_rule_table_covers_the_flags_named_in_the_issue():
+def checked_flags(monkeypatch, args) -> set[str]:
+    """The flags whose values the script's parser checks (the parser caught as it starts parsing)."""
+    parsers = []
+
+    def catch(parser, *_, **__):
+        parsers.append(parser)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(CheckedParser, "parse_known_args", catch)
+    run_in_process(args)
+    return set(flag_checks(parsers[0]))
+
+
+def test_the_checks_cover_the_flags_named_in_the_issue(world, tmp_path, monkeypatch):
+    checked = checked_flags(monkeypatch, kd_args(world, tmp_path, 1)) | checked_flags(monkeypatch,
+                                                                                      gendd_args(world, tmp_path, 1))
     assert {"epochs", "batch_size", "width", "depth", "sampling_steps", "eval_every", "keep_last", "log_every",
-            "learning_rate", "weight_decay"} <= set(RULES)
+            "learning_rate", "weight_decay"} <= checked
 
 
 @pytest.mark.parametrize("flag,value", KD_BAD)

@@ -11,10 +11,9 @@ import torch
 from helpers.fault_tools import assert_bitwise_equal, final_weights, refused, run_in_process, snapshot
 from gendd.distillers import build as build_distiller
 from gendd_imagenet.models import build_model
-from helpers.imagenet_smoke import TREE, image_tree, teacher_file
+from helpers.imagenet_smoke import TINY_ARCH, TINY_CLASSES, TREE, teacher_file
 
-CLASSES = 4
-ARCH = "MobileNetV1"  # the smallest zoo model: small run folders to compare byte for byte
+CLASSES, ARCH = TINY_CLASSES, TINY_ARCH  # the shared tiny ImageNet world (tests/faults/conftest.py)
 SMOKE = ["--device", "cpu", "--num_workers", "0", "--image_size", "32", "--epochs", "1", "--batch_size", "4",
          "--skip_teacher_eval", "--keep_last", "1"]
 TINY_HEAD = ["--width", "32", "--depth", "1", "--diffusion_batch_mul", "2", "--sampling_steps", "2",
@@ -39,27 +38,24 @@ def run_dir(save_dir, kind):
     return save_dir / kind / f"S-{ARCH}_T-{ARCH}_imagenet_trial_0"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """<world>/data (2 train, 1 val image per class), a 4-class MobileNetV1 teacher file, and one
-    finished KD run and one finished GenDD run in <world>/save."""
-    world = tmp_path_factory.mktemp("imagenet_world")
-    image_tree(world / "data", CLASSES, 2, [1] * CLASSES, size=32)
-    teacher_file(world / "teacher.pth", ARCH, CLASSES)
+@pytest.fixture(scope="module", autouse=True)
+def finished_runs(imagenet_world):
+    """One finished KD run and one finished GenDD run in <imagenet_world>/save (the shared tiny
+    ImageNet world of tests/faults/conftest.py), made before this module's tests."""
+    world = imagenet_world
     for args in (kd_args(world), gendd_args(world)):
         code, out = run_in_process(args, TREE)
         assert code == 0, out[-3000:]
     assert (run_dir(world / "save", "kd") / "final.pth").is_file()
     assert (run_dir(world / "save", "gendd") / "final.pth").is_file()
-    return world
 
 
 @pytest.fixture
-def untouched(world):
-    """The finished runs; the test fails if any file under <world>/save changed or appeared."""
-    before = snapshot(world / "save")
-    yield world
-    assert snapshot(world / "save") == before
+def untouched(imagenet_world):
+    """The finished runs; the test fails if any file under <imagenet_world>/save changed or appeared."""
+    before = snapshot(imagenet_world / "save")
+    yield imagenet_world
+    assert snapshot(imagenet_world / "save") == before
 
 
 def replace(args, flag, value):
@@ -71,7 +67,8 @@ def replace(args, flag, value):
 def test_missing_data_root_is_refused(untouched, tmp_path):
     missing = tmp_path / "no_such_folder"
     refused(replace(kd_args(untouched), "--data", missing), f"--data '{missing}'", "is no folder",
-            "point it at the ImageNet root holding train/<class>/<image> and val/<class>/<image>", tree=TREE)
+            "point it at the ImageNet root holding train/<class>/<image> and val/<class>/<image>",
+            "`bash sh/prepare_imagenet.sh` in GenDD_imagenet/ lays ImageNet out there", tree=TREE)
     assert not missing.exists()
 
 
@@ -129,9 +126,10 @@ def test_run_folder_of_another_configuration_is_refused(untouched):
             "learning_rate: 0.01 -> 0.02", "--resume_mode resume", "--resume_mode overwrite", tree=TREE)
 
 
-def test_the_same_command_starts_from_the_same_weights(world, tmp_path):
+def test_the_same_command_starts_from_the_same_weights(imagenet_world, tmp_path):
     """A second run of the KD command (in this process, after every other run here) ends
     bitwise equal to the finished one: the scripts seed before they build any model."""
-    code, out = run_in_process(kd_args(world, tmp_path), TREE)
+    code, out = run_in_process(kd_args(imagenet_world, tmp_path), TREE)
     assert code == 0, out[-3000:]
-    assert_bitwise_equal(final_weights(run_dir(tmp_path, "kd")), final_weights(run_dir(world / "save", "kd")))
+    assert_bitwise_equal(final_weights(run_dir(tmp_path, "kd")),
+                         final_weights(run_dir(imagenet_world / "save", "kd")))

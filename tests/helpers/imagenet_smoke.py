@@ -75,6 +75,18 @@ def teacher_file(path: pathlib.Path, arch: str, num_classes: int, seed: int = 0)
     return str(path)
 
 
+TINY_CLASSES = 4
+TINY_ARCH = "MobileNetV1"  # the smallest zoo model: small run folders to compare byte for byte
+
+
+def tiny_imagenet(root: pathlib.Path) -> pathlib.Path:
+    """<root>/data (4 classes of 32 px, 2 train and 1 val image per class) and a 4-class MobileNetV1
+    teacher at <root>/teacher.pth."""
+    image_tree(root / "data", TINY_CLASSES, 2, [1] * TINY_CLASSES, size=32)
+    teacher_file(root / "teacher.pth", TINY_ARCH, TINY_CLASSES)
+    return root
+
+
 def launcher_env(**overrides) -> dict:
     env = dict(os.environ, GPUS="1", NNODES="1", NODE_RANK="0", MASTER_ADDR="127.0.0.1", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), str(TREE)]))

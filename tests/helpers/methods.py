@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import torch
 
-import gendd_imagenet.label_free  # noqa: F401  (registers "gendd_label_free")
 from gendd.distillers import get, names
 from gendd.engine.capture import set_device_draws
 from helpers.toys import LinearToy
@@ -36,11 +35,13 @@ def case_id(case) -> str:
     return "+".join((name, *switches))
 
 
-def tiny_distiller(name: str, switches: tuple[str, ...] = (), device="cpu", seed: int = 0):
+def tiny_distiller(name: str, switches: tuple[str, ...] = (), device="cpu", seed: int = 0, values=None):
     """The registered ``name`` on a LinearToy student (Ds 24) and teacher (Dt 32), both 7 classes,
-    in train mode, with GenDD's random draws on the device (as the captured step has them)."""
+    in train mode, with GenDD's random draws on the device (as the captured step has them);
+    ``values``: flag values that replace the defaults."""
     method = get(name)
-    values = {**method.defaults(), **{k: v for k, v in TINY.items() if k in method.defaults()}}
+    given = values or {}
+    values = {**method.defaults(), **{k: v for k, v in TINY.items() if k in method.defaults()}, **given}
     values.update({flag: True for flag in switches})
     torch.manual_seed(seed)
     student, teacher = LinearToy(IN, DS, CLASSES), LinearToy(IN, DT, CLASSES)

@@ -79,3 +79,15 @@ class CEDistiller(Distiller):
         if self.noise:
             loss = loss + self.noise * (torch.randn_like(logits) * logits).mean()
         return {"ce": loss}
+
+
+def tiny_device_draw_gendd():
+    """A GenDD on a LinearToy pair (10 inputs, feature sizes 24 and 128, 7 classes; head width 32,
+    depth 2, smooth 0.5, 3 diffusion draws per sample), seeded with 0, drawing its noise and mixup
+    on the model's device (what the captured step needs)."""
+    from gendd.distillers.gendd import GenDD
+    torch.manual_seed(0)
+    model = GenDD(LinearToy(10, 24, classes=7), LinearToy(10, 128, classes=7), diffusion_batch_mul=3,
+                  width=32, depth=2, smooth=0.5)
+    model.device_draws = True
+    return model

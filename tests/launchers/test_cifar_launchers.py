@@ -21,7 +21,7 @@ LAUNCHERS = sorted(p.name for p in (CIFAR / "sh").glob("train_*.sh"))
 TEACHERS = sorted({re.search(r"^TEACHER=\$\{TEACHER:-(\S+)\}", (CIFAR / "sh" / n).read_text(), re.M).group(1)
                    for n in LAUNCHERS})
 CPU_ARGS = "--device cpu --num_workers 0 --skip_teacher_eval"
-METHODS = ["gendd", *baseline_names()]  # a launcher per pair for GenDD and every registered baseline
+METHODS = ["gendd", *baseline_names()]  # what a launcher may train: GenDD or a registered baseline
 
 
 def method_of(launcher: str) -> str:
@@ -29,7 +29,8 @@ def method_of(launcher: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def cifar_teachers(tmp_path_factory):
+    """A fake CIFAR-100 world of 128 train and 40 test images with every launcher's teacher in <root>/save/models."""
     root = tmp_path_factory.mktemp("cifar")
     write_fake_cifar100(root / "data", n_train=128, n_test=40)
     torch.manual_seed(0)
@@ -46,23 +47,23 @@ def base_env(world, **extra):
     return env
 
 
-def test_every_train_launcher_is_tested():
+def test_every_train_launcher_names_its_pair_and_a_registered_method():
+    """A launcher is <pair>_<method>.sh for GenDD or a registered baseline, and every pair has its GenDD
+    launcher; a baseline has the launchers a user wants (a new one needs none to be registered)."""
     pairs = {n.rsplit("_", 1)[0] for n in LAUNCHERS}
-    assert {method_of(n) for n in LAUNCHERS} == set(METHODS)
-    for pair in pairs:
-        assert {f"{pair}_{m}.sh" for m in METHODS} <= set(LAUNCHERS)
-    assert len(LAUNCHERS) == len(pairs) * len(METHODS)
+    assert {method_of(n) for n in LAUNCHERS} <= set(METHODS)
+    assert all(f"{pair}_gendd.sh" in LAUNCHERS for pair in pairs)
     assert {"train_res110_res32_gendd.sh", "train_res56_res20_gendd.sh", "train_res32x4_res8x4_gendd.sh",
             "train_vgg13vgg8_gendd.sh", "train_vgg13res20_gendd.sh", "train_wrn402_wrn162_gendd.sh",
             "train_wrn402_wrn401_gendd.sh", "train_wrn402_res8x4_gendd.sh"} <= set(LAUNCHERS)
 
 
 @pytest.mark.slow
-def test_every_train_launcher_dry_runs_from_its_full_command_line(world, tmp_path):
+def test_every_train_launcher_dry_runs_from_its_full_command_line(cifar_teachers, tmp_path):
     record = tmp_path / "commands.jsonl"
     for name in LAUNCHERS:
-        env = base_env(world, PYTHON=recorder(tmp_path), GENDD_RECORD=str(record), SAVE_DIR=str(tmp_path / "save"),
-                       TEACHER_DIR=str(world / "save" / "models"))
+        env = base_env(cifar_teachers, PYTHON=recorder(tmp_path), GENDD_RECORD=str(record),
+                       SAVE_DIR=str(tmp_path / "save"), TEACHER_DIR=str(cifar_teachers / "save" / "models"))
         res = run_launcher(f"sh/{name}", str(CIFAR), env)
         assert res.returncode == 0, f"{name}: {res.stderr}"
     commands = recorded_commands(record)
@@ -74,21 +75,22 @@ def test_every_train_launcher_dry_runs_from_its_full_command_line(world, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def gendd_run(world):
-    env = base_env(world, GENDD_ARGS="--width 64 --diffusion_batch_mul 2 --sampling_steps 5")
+def gendd_run(cifar_teachers):
+    env = base_env(cifar_teachers, GENDD_ARGS="--width 64 --diffusion_batch_mul 2 --sampling_steps 5")
     res = run_launcher("sh/train_res56_res20_gendd.sh", str(CIFAR), env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return env, world / "save"
+    return env, cifar_teachers / "save"
 
 
 @pytest.fixture(scope="module")
-def ikl_run(world):
-    env = base_env(world, GPUS="2", GI="1", MASTER_PORT=str(free_port()))
+def ikl_run(cifar_teachers):
+    env = base_env(cifar_teachers, GPUS="2", GI="1", MASTER_PORT=str(free_port()))
     res = run_launcher("sh/train_res56_res20_ikl.sh", str(CIFAR), env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return res, world / "save" / "student_ikl" / "S-resnet20_T-resnet56_cifar100_trial_0"
+    return res, cifar_teachers / "save" / "student_ikl" / "S-resnet20_T-resnet56_cifar100_trial_0"
 
 
+@pytest.mark.slow
 def test_gendd_launcher_end_to_end(gendd_run):
     env, runs = gendd_run
     stage1 = runs / "student_pretrain" / "S-resnet20_T-resnet56_cifar100_trial_0"
@@ -118,9 +120,9 @@ def test_ikl_launcher_end_to_end_under_torchrun_with_two_processes(ikl_run):
 
 
 @pytest.mark.slow
-def test_evaluate_sh_builds_the_table_from_finished_runs(world, gendd_run, ikl_run, tmp_path):
+def test_evaluate_sh_builds_the_table_from_finished_runs(cifar_teachers, gendd_run, ikl_run, tmp_path):
     out = tmp_path / "cifar100.md"
-    env = base_env(world, NUM_SAMPLING="1", STEPS="5", OUT=str(out), EXTRA_ARGS="--device cpu --num_workers 0")
+    env = base_env(cifar_teachers, NUM_SAMPLING="1", STEPS="5", OUT=str(out), EXTRA_ARGS="--device cpu --num_workers 0")
     res = run_launcher("sh/evaluate.sh", str(CIFAR), env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     table = out.read_text()
@@ -129,7 +131,7 @@ def test_evaluate_sh_builds_the_table_from_finished_runs(world, gendd_run, ikl_r
     ikl_top1 = json.loads((ikl_run[1] / "summary.json").read_text())["last"]["top1"]
     ikl_row = next(r for r in rows if "| ikl |" in r)
     assert f"| {ikl_top1:.2f} |" in ikl_row
-    gendd_eval = world / "save" / "student_gendd" / "S-resnet20_T-resnet56_cifar100_trial_0" / \
+    gendd_eval = cifar_teachers / "save" / "student_gendd" / "S-resnet20_T-resnet56_cifar100_trial_0" / \
         "eval_ancestral5_S1_cfg2.json"
     sampled = json.loads(gendd_eval.read_text())["sampled_top1"]
     assert f"| {sampled:.2f} |" in next(r for r in rows if "| gendd |" in r)

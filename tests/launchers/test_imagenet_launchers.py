@@ -7,16 +7,20 @@ from an end-to-end tested one only in numbers, or for real in smoke mode (1 epoc
 data). The README commands run as real subprocesses in test_imagenet_readme*.py and the LT
 launchers in test_imagenet_lt_launchers.py.
 """
+import argparse
 import pathlib
+import re
 
 import pytest
 import torch
 import yaml
 
 from gendd.cli.baselines import baseline_names
+from gendd_imagenet.gendd_script import add_imagenet_gendd_args
+from gendd.distillers import names
 from helpers.imagenet_smoke import TREE, cc3m_shards, image_tree, record_launcher, run_in_process, teacher_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 
 GLOBAL_512 = dict(batch_size=512, batch_per_process=512, world_size=1)  # the original's 8 GPUs x 64, here 1 process
 RESNET_GENDD_STAGE2 = dict(learning_rate=2e-3, weight_decay=2e-2, epochs=100, smooth=0.9, beta=1.0,
@@ -82,14 +86,6 @@ DATA_PREPARATION = {"sh/prepare_imagenet.sh", "sh/prepare_cc3m.sh", "sh/check_im
 EVAL_OF = {launcher: launcher.replace("_train_", "_eval_") for launcher in DRY_RUNS}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # two threads on two busy cores are many times slower
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("imagenet_launchers")
@@ -109,13 +105,26 @@ def test_every_launcher_is_exercised():
     launchers = {str(p.relative_to(TREE)) for folder in ("sh", "sh_lt") for p in (TREE / folder).glob("[a-z]*.sh")}
     covered = set(DRY_RUNS) | set(EVAL_OF.values()) | ELSEWHERE | END_TO_END_HERE | DATA_PREPARATION
     assert launchers == covered, f"not exercised: {sorted(launchers - covered)}; gone: {sorted(covered - launchers)}"
-    for method in baseline_names():  # every registered baseline has ImageNet launchers (main_kd.py --distill)
-        for pair in ("res34res18", "res50mv"):
-            assert {f"sh/imagenet_train_{pair}_{method}.sh", f"sh/imagenet_eval_{pair}_{method}.sh"} <= launchers
-    for path in (TREE / "sh").glob("*_eval_*.sh"):  # eval launchers average 5 draws (docs/method.md §4)
-        text = path.read_text()
-        assert ("SCRIPT=main_kd.py" in text or "SCRIPT=main_unsupervised_kd.py" in text
-                or "NUM_SAMPLING=${NUM_SAMPLING:-5}" in text)
+    for path in launchers:  # imagenet_<train|eval>_<pair>_<registered method>[_<recipe>].sh, train with its eval
+        named = re.fullmatch(r"sh/imagenet_(train|eval)_([a-z0-9]+)_([a-z_]+?)(_A\d)?\.sh", path)
+        if named:
+            assert named[3] in names("gendd") + baseline_names(), path
+            other = {"train": "eval", "eval": "train"}[named[1]]
+            assert path.replace(f"_{named[1]}_", f"_{other}_", 1) in launchers, path
+
+
+def test_gendd_eval_launchers_average_5_draws_and_restate_no_head(tmp_path):
+    """docs/method.md §4's evaluation (5 draws); the head comes from the run (its config.yaml), so
+    no eval launcher passes a head flag."""
+    evals = sorted(str(p.relative_to(TREE)) for p in (TREE / "sh").glob("*_eval_*.sh"))
+    gendd = [launcher for launcher in evals if "SCRIPT=main_kd.py" not in (TREE / launcher).read_text()
+             and "SCRIPT=main_unsupervised_kd.py" not in (TREE / launcher).read_text()]
+    assert len(gendd) == 7
+    for launcher in evals:
+        (command,) = record_launcher(launcher, tmp_path / "rec")
+        assert not {"--width", "--depth", "--token_dim"} & set(command), launcher
+        if launcher in gendd:
+            assert command[command.index("--num_sampling") + 1] == "5", launcher
 
 
 @pytest.mark.parametrize("launcher", sorted(DRY_RUNS))
@@ -137,17 +146,26 @@ def test_dry_run_builds_every_piece_with_the_spec_numbers(launcher, data, tmp_pa
     check_eval_launcher(EVAL_OF[launcher], commands[-1], save / expected[-1][1], data, tmp_path, monkeypatch, capsys)
 
 
+def gendd_parser():
+    p = argparse.ArgumentParser()
+    add_imagenet_gendd_args(p)
+    return p
+
+
 def check_eval_launcher(launcher, train_command, run_root, data, tmp_path, monkeypatch, capsys):
     """The eval command runs the training script with --evaluate on the same pair (S = 5, K = 64,
     guidance 2.0 for GenDD) and looks for the final.pth of exactly the run the training made."""
     (command,) = record_launcher(launcher, tmp_path / "rec_eval", DATA_ROOT=data["in1k"],
                                  EXTRA_ARGS=f"{SMOKE} --save_dir {run_root.parent}")
     assert command[0] == train_command[0] and "--evaluate" in command
-    for flag in ("--arch_t", "--model_s", "--distill", "--recipe", "--width", "--depth", "--token_dim"):
+    for flag in ("--arch_t", "--model_s", "--distill", "--recipe"):   # what names the run
+        assert (flag in command) == (flag in train_command), flag
         if flag in train_command:
             assert command[command.index(flag) + 1] == train_command[train_command.index(flag) + 1], flag
-    if command[0] != "main_kd.py":
-        got = [command[command.index(f) + 1] for f in ("--num_sampling", "--sampling_steps", "--cfg_scale")]
+    if command[0] != "main_kd.py":   # the flag, else the script's default
+        defaults = vars(gendd_parser().parse_args([]))
+        got = [command[command.index(f"--{f}") + 1] if f"--{f}" in command else str(defaults[f])
+               for f in ("num_sampling", "sampling_steps", "cfg_scale")]
         assert got == ["5", "64", "2.0"]
     capsys.readouterr()
     run_in_process(command, monkeypatch, expect_code=2)  # nothing trained yet: a clear error, exit code 2

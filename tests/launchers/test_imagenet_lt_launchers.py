@@ -12,18 +12,10 @@ import yaml
 from gendd_imagenet.teachers import load_teacher
 from helpers.imagenet_smoke import SMALL_HEAD, lt_lists, record_launcher, run_in_process
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 
 TRAIN_COUNTS = [101, 20, 1]  # one many-shot (>100), one medium-shot (20-100), one few-shot (<20) class
 VAL_PER_CLASS = 2
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def run(launcher, tmp_path, monkeypatch, **env):

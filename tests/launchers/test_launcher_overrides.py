@@ -1,7 +1,8 @@
 """Every launcher variable can be overridden from the environment and reaches the python command.
 
-For each launcher of both trees, every variable it sets at the top (``NAME=${NAME:-value}``)
-gets a distinct sentinel number from the environment; each sentinel must then appear in the
+For each launcher of both trees, every variable it sets at the top (``NAME=${NAME:-value}``) and
+every variable its shared part passes on when set (the defaults it does not restate) gets a
+distinct sentinel number from the environment; each sentinel must then appear in the
 command lines the launcher runs (recorded by a stand-in interpreter). The run-folder and teacher
 overrides of the ImageNet trees (SAVE_DIR, TEACHER_DIR, PATH_T), the CIFAR default of one
 process, and one override checked in config.yaml through a dry run follow."""
@@ -27,8 +28,35 @@ ASSIGNED = re.compile(r"^([A-Z][A-Z0-9_]*)=(\S*)", re.M)
 NOT_OVERRIDABLE = {"SCRIPT", "METHOD", "METHOD_ARGS", "EVAL_ARGS", "RUN_ARGS"}   # what the launcher is, built flags
 
 
+SOURCED = re.compile(r'/(\w+\.sh)"\n\Z')   # the last line sources the tree's shared part or another launcher
+OPTIONAL = re.compile(r"^optional_flags \w+ ((?:.*\\\n)*.*)$", re.M)   # NAME=--flag pairs, over continued lines
+
+
+def sourced(launcher: pathlib.Path) -> pathlib.Path:
+    return launcher.parent / SOURCED.search(launcher.read_text()).group(1)
+
+
 def variables(launcher: pathlib.Path) -> dict[str, str]:
-    return dict(OVERRIDABLE.findall(launcher.read_text()))
+    """The launcher's top-of-file variables, and those of the launcher it extends (one row's variant)."""
+    own = dict(OVERRIDABLE.findall(launcher.read_text()))
+    base = sourced(launcher)
+    return own if base.name.startswith("_") else {**variables(base), **own}
+
+
+def shared_part(launcher: pathlib.Path) -> pathlib.Path:
+    base = sourced(launcher)
+    return base if base.name.startswith("_") else shared_part(base)
+
+
+def shared_variables(launcher: pathlib.Path) -> set[str]:
+    """The variables the launcher's shared part turns into flags when set (the defaults a launcher
+    does not restate), and BATCH where the shared part gives the tree's global batch."""
+    text = shared_part(launcher).read_text()
+    text += "".join((launcher.parent / name).read_text() for name in re.findall(r'/(_\w+\.sh)"$', text, re.M))
+    assigned = dict(ASSIGNED.findall(text))
+    passed = {pair.split("=")[0] for args in OPTIONAL.findall(text) for pair in args.split() if "=--" in pair}
+    batch = {"BATCH"} if assigned.get("BATCH", "").startswith('"${BATCH:-') else set()
+    return (passed - set(assigned)) | batch
 
 
 def record(launcher: pathlib.Path, tmp_path, **env) -> list[list[str]]:
@@ -48,13 +76,17 @@ def test_every_top_of_file_variable_is_overridable():
         fixed = {name for name, value in ASSIGNED.findall(text)} - set(variables(launcher)) - NOT_OVERRIDABLE
         derived = {name for name, value in ASSIGNED.findall(text) if value.lstrip("\"").startswith(f"${{{name}:-")}
         assert fixed <= derived, f"{launcher.name}: {sorted(fixed - derived)} ignore the environment"
-        assert "BATCH" in variables(launcher) or "_eval_" in launcher.name
+        if "_eval_" not in launcher.name:   # a global batch for split_batch: the launcher's or its tree's
+            assert "BATCH" in set(variables(launcher)) | shared_variables(launcher), launcher.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tree", ["GenDD_cifar", "GenDD_imagenet"])
 def test_every_override_reaches_the_command(tree, tmp_path):
     for launcher in [p for p in LAUNCHERS if p.parent.parent.name == tree]:
-        names = sorted(variables(launcher))
+        names = sorted((set(variables(launcher)) | shared_variables(launcher)) - NOT_OVERRIDABLE)
+        if "gendd" in launcher.name and "_eval_" not in launcher.name:   # defaults the launcher does not restate
+            assert {"WIDTH", "DEPTH"} <= set(names), launcher.name
         sentinels = {name: str(7_770_000 + 16 * i) for i, name in enumerate(names)}   # BATCH: divisible
         commands = record(launcher, tmp_path, **sentinels)
         words = " ".join(" ".join(c) for c in commands)

@@ -3,24 +3,19 @@ flags and from the CIFAR and ImageNet evaluation launchers (PRESET=fast), --cuda
 auto/on/off, and the evaluation plan's flags and launcher variables reach the distiller."""
 import argparse
 import os
-import shlex
 import subprocess
 from functools import partial
 from pathlib import Path
 
-from gendd.cli.engine import add_engine_args
-from gendd.cli.gendd import SAMPLING_PRESETS, add_gendd_args, add_sampling_args, build_gendd
+from gendd.cli.engine_flags import add_engine_args
+from gendd.cli.gendd import SAMPLING_PRESETS, add_sampling_args, build_gendd
+from gendd_imagenet.gendd_script import add_imagenet_gendd_args
 from helpers.toys import LinearToy
+from helpers.parsers import gendd_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DS, DT = 24, 192
 Toy = partial(LinearToy, 10, classes=7)  # Toy(feature dim) with the student/teacher contract
-
-
-def gendd_parser():
-    p = argparse.ArgumentParser()
-    add_gendd_args(p)
-    return p
 
 
 def test_preset_sets_the_sampling_flags_and_later_flags_still_apply():
@@ -70,7 +65,10 @@ def test_imagenet_eval_launcher_accepts_preset(tmp_path):
     assert (args.sampler, args.sampling_steps, args.num_sampling) == tuple(
         SAMPLING_PRESETS["fast"][k] for k in ("sampler", "sampling_steps", "num_sampling"))
     plain = launched_args(tmp_path, launcher, {})
-    assert "--sampling_preset" not in plain and shlex.join(plain).count("--sampling_steps 64") == 1
+    imagenet = argparse.ArgumentParser()
+    add_imagenet_gendd_args(imagenet)   # the eval script's flags with the ImageNet defaults (K = 64)
+    got = imagenet.parse_known_args(plain[1:])[0]
+    assert "--sampling_preset" not in plain and (got.sampling_steps, got.num_sampling, got.cfg_scale) == (64, 5, 2.0)
 
 
 def engine_parser():
@@ -83,7 +81,7 @@ def test_cuda_graph_flag_and_where_it_captures():
     import pytest
     import torch
 
-    from gendd.cli.engine import CUDA_GRAPH_DEFAULT
+    from gendd.cli.engine_flags import CUDA_GRAPH_DEFAULT
     from gendd.engine.capture import capture_wanted
     from gendd.engine.dist import DistEnv
     p = engine_parser()
@@ -140,7 +138,6 @@ def test_gendd_pair_launcher_evaluation_plans(tmp_path):
 def test_label_free_gendd_refuses_a_plan_that_skips_sampling():
     import pytest
 
-    import gendd_imagenet.label_free  # noqa: F401  (registers the method)
     from gendd.cli import UserError
     for extra in (["--sampled_every", "10"], ["--final_sampling", "paper"]):
         args = gendd_parser().parse_args(["--width", "32", "--depth", "1", "--smooth", "0", *extra])

@@ -10,6 +10,7 @@ from torch import nn
 from gendd.adapters import LastLinearAdapter, TimmAdapter, wrap
 from gendd.distillers import build
 from helpers.threads import torch_threads
+from helpers.lanes import slow_cases
 
 X = torch.randn(4, 3, 32, 32)
 
@@ -18,7 +19,9 @@ def torchvision_model(name, classes=10):
     return getattr(torchvision.models, name)(num_classes=classes)
 
 
-@pytest.mark.parametrize("name, dim", [("resnet18", 512), ("mobilenet_v3_small", 1024), ("efficientnet_b0", 1280)])
+@pytest.mark.parametrize("name, dim", slow_cases(
+    [("resnet18", 512), ("mobilenet_v3_small", 1024), ("efficientnet_b0", 1280)], {("efficientnet_b0", 1280)},
+    several_arguments=True))
 def test_torchvision_wrapped_keeps_outputs_and_keys(name, dim):
     model = torchvision_model(name).eval()
     adapter = wrap(model)

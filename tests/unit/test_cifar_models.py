@@ -10,6 +10,8 @@ from gendd.state_dicts import rename_keys
 from gendd_cifar.models import FINAL_LAYER_NAMES, build_model, feature_dim, model_names
 from gendd_cifar.models.common import channel_shuffle
 
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.py
+
 # docs/method.md §5: pooled penultimate feature size of every architecture.
 FEATURE_DIMS = {
     "resnet8": 64, "resnet14": 64, "resnet20": 64, "resnet32": 64, "resnet44": 64, "resnet56": 64, "resnet110": 64,
@@ -30,16 +32,6 @@ FINAL_MAP_SIDE = {**{a: 8 for a in ARCHS if a.startswith(("resnet", "wrn"))},
                   "ResNet50": 4, "ShuffleV1": 4, "ShuffleV2": 4, "MobileNetV2": 2}
 
 _eval_models = {}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Batch-2 CIFAR passes gain nothing from a second thread, and OpenMP threads spinning on
-    a busy 2-core machine make them many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def eval_model(arch):

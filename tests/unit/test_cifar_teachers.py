@@ -7,19 +7,12 @@ from gendd.state_dicts import StateDictMismatch
 from gendd_cifar.models import build_model, model_names
 from gendd_cifar.teachers import infer_arch, load_teacher, save_model
 
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.py
+
 # The public final-layer names (docs/method.md §5), written out independently of the package's table.
 PUBLIC_FINAL = {"vgg8": "classifier", "vgg11": "classifier", "vgg13": "classifier", "vgg16": "classifier",
                 "vgg19": "classifier", "ResNet50": "linear", "ShuffleV1": "linear", "ShuffleV2": "linear",
                 "MobileNetV2": "classifier.0"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny CPU passes; a second OpenMP thread only spins on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def public_state_dict(arch, seed=0):

@@ -70,6 +70,7 @@ def test_interrupted_and_resumed_equals_straight_bitwise(tmp_path, k):
     assert s1["last"] == s2["last"]
 
 
+@pytest.mark.slow
 def test_resume_with_data_loader_workers(tmp_path):
     straight, _ = train(tmp_path / "a", workers=2, epochs=1)
     with pytest.raises(Preempted):

@@ -49,6 +49,7 @@ def tiny_gendd(plan):
     return model
 
 
+@pytest.mark.slow
 def test_training_evaluates_with_the_plan(tmp_path):
     final = SamplingSettings(num_sampling=2, steps=4)
     model = tiny_gendd(EvalPlan(sampled_every=2, final=final))

@@ -27,6 +27,7 @@ def test_evaluation_seed_depends_on_seed_and_rank_only():
     assert all(0 <= s < 2**63 for s in seeds)
 
 
+@pytest.mark.slow
 def test_sampled_evaluation_is_seeded_and_leaves_the_global_stream_alone(monkeypatch):
     model = tiny_gendd().eval()
     loader = eval_loader(ToyImages(n=6, num_classes=4, seed=2), 3, 0, 1)

@@ -8,7 +8,7 @@ import torch
 
 from gendd.distillers import build
 from gendd.distillers.gendd import GenDD
-from gendd_imagenet.label_free import LabelFreeGenDD
+from gendd.distillers.label_free import LabelFreeGenDD
 from helpers.toys import ToyNet
 
 IMAGES, LABELS = torch.randn(6, 3, 8, 8), torch.arange(6) % 4

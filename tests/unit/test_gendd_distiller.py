@@ -95,7 +95,11 @@ def test_condition_dropout_is_per_row():
     assert ((dropped == 1).all(1) | zero_rows).all()
     assert zero_rows.float().mean().item() == pytest.approx(0.5, abs=0.04)
     assert torch.equal(make(cond_drop_prob=0.0).drop_conditions(cond), cond)
-    assert make(cond_drop_prob=1.0).drop_conditions(cond).abs().max() == 0
+    always = make(cond_drop_prob=0.5)
+    always.cond_drop_prob = 1.0   # no flag value (guidance needs kept rows: the rule is [0, 1)), the row draw's limit
+    assert always.drop_conditions(cond).abs().max() == 0
+    with pytest.raises(ValueError, match=r"cond_drop_prob must lie in \[0, 1\), got 1.0"):
+        make(cond_drop_prob=1.0)
 
 
 def capture_training_rows(model, monkeypatch):

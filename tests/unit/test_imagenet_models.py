@@ -11,6 +11,7 @@ from helpers.reference_keys import REFERENCE_KEYS, read_key_layout
 from gendd.state_dicts import StateDictMismatch
 from gendd_imagenet.models import build_model, feature_dim, model_names
 from gendd_imagenet.teachers import load_teacher
+from helpers.lanes import slow_cases
 
 CNNS = ["resnet18", "resnet34", "resnet50", "resnext101_32x4d", "MobileNetV1"]
 TINY_BEIT = dict(embed_dim=32, depth=2, num_heads=2, img_size=32)
@@ -50,7 +51,7 @@ def test_feature_dims_of_the_full_size_beit_teachers():
     assert set(expected) | set(CNNS) == set(model_names())
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50"])
+@pytest.mark.parametrize("name", slow_cases(["resnet18", "resnet34", "resnet50"], {"resnet50"}))
 def test_resnets_are_interchangeable_with_torchvision(name):
     ours, theirs = build_model(name).eval(), getattr(torchvision.models, name)().eval()
     assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in theirs.state_dict().items()}
@@ -131,6 +132,7 @@ def _file_formats(sd, tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_teacher_file_formats_all_load_the_same_weights(tmp_path):
     source = build_model("resnet18", num_classes=5)
     for p in source.parameters():

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from gendd.cli import UserError, split_batch, trial_seed
 from gendd.cli.gendd import build_gendd
+from gendd.cli.teacher import Teacher
 from gendd.distillers import get as get_method
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv
@@ -19,21 +20,16 @@ from gendd_imagenet import results_table
 from gendd_imagenet.batches import MixedSource
 from gendd_imagenet.data_args import base_parser, build_data
 from gendd_imagenet.gendd_script import add_imagenet_gendd_args
-from gendd_imagenet.label_free import LabelFreeGenDD
+from gendd.distillers.label_free import LabelFreeGenDD
 from gendd_imagenet.data import eval_transform, image_folder
 from gendd_imagenet.models import build_model
-from gendd_imagenet.teacher_args import shapes_only_teacher, teacher_kwargs
+from gendd_imagenet.teacher_args import shapes_only_teacher
 
 from helpers.reference_keys import REFERENCE_KEYS, read_key_layout, synthesize_state_dict
 from helpers.imagenet_smoke import image_tree, record_launcher, run_in_process
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # two threads on two busy cores are many times slower
-    yield
-    torch.set_num_threads(threads)
 
 # ---------------------------------------------------------------- results table
 
@@ -140,7 +136,8 @@ def test_label_free_gendd_freezes_the_fc_and_reports_the_sampled_path_only():
 def test_shapes_only_teachers_make_the_checks_of_a_real_load_without_weights():
     beit = shapes_only_teacher("timm:beitv2_large_patch16_224.in1k_ft_in22k_in1k", "beitv2_large_patch16_224", 1000)
     assert beit.fc.weight.is_meta and tuple(beit.fc.weight.shape) == (1000, 1024)
-    assert teacher_kwargs(beit) == {"teacher": None, "teacher_fc": (1000, 1024)}
+    shapes_only = Teacher(beit, "beitv2_large_patch16_224", "timm:beitv2_large_patch16_224.in1k_ft_in22k_in1k")
+    assert shapes_only.shapes_only and shapes_only.gendd_kwargs() == {"teacher": None, "teacher_fc": (1000, 1024)}
     assert shapes_only_teacher("torchvision", "resnet50", 1000).forward_features  # the zoo model
     with pytest.raises(UserError, match="weights have 1000 classes but the data has 4"):
         shapes_only_teacher("torchvision", "resnet34", 4)
@@ -149,7 +146,7 @@ def test_shapes_only_teachers_make_the_checks_of_a_real_load_without_weights():
     with pytest.raises(UserError, match="does not provide 'MobileNetV1'"):
         shapes_only_teacher("torchvision", "MobileNetV1", 1000)
     real = build_model("resnet18", 4)
-    assert teacher_kwargs(real)["teacher"] is real
+    assert Teacher(real, "resnet18", "torchvision").gendd_kwargs() == {"teacher": real}
 
 # ---------------------------------------------------------------- reference checkpoints
 

@@ -10,13 +10,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGES = [ROOT / "gendd", ROOT / "GenDD_cifar", ROOT / "GenDD_imagenet"]
 DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml"}  # import name -> PyPI name where they differ
 OPTIONAL = {"wandb", "scipy", "onnxruntime", "huggingface_hub"}
-LOCAL = {"gendd", "gendd_cifar", "gendd_imagenet"}
+LOCAL = {"gendd"}  # the trees' own packages and modules are found on disk
 
 
 def imported_modules() -> set[str]:
     names = set()
     for package in PACKAGES:
-        local = LOCAL | {p.stem for p in package.glob("*.py")}
+        local = LOCAL | {p.stem for p in package.glob("*.py")} | {p.parent.name for p in package.glob("*/__init__.py")}
         for path in package.rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Import):

@@ -104,6 +104,11 @@ def problems_in(doc: Path) -> list[str]:
         target = m.group(1) or m.group(2)
         if re.match(r"[a-z]+:", target):
             continue
+        badge = re.fullmatch(r"\.\./\.\./actions/workflows/([\w.-]+)(?:/badge\.svg)?", target)
+        if badge:   # GitHub's repository-relative workflow page or badge: the workflow file must exist
+            if not (ROOT / ".github" / "workflows" / badge.group(1)).is_file():
+                found.append(f"link {target!r}: no workflow .github/workflows/{badge.group(1)}")
+            continue
         file, _, anchor = target.partition("#")
         dest = (doc.parent / file) if file else doc
         if not dest.exists():
@@ -176,9 +181,12 @@ def test_the_checker_finds_stale_links_commands_and_paths(tmp_path):
                    "    bash sh/train_res1_res2_gendd.sh\n\n"
                    "Also `python GenDD_imagenet/main_nothing.py --x 1`, `gendd/engine/logger.py` and "
                    "`save/kd/S-a_T-b_trial_0/` (an output), `GenDD_cifar/results/cifar100.md`, "
-                   "`sh/imagenet_{train,eval}_res34res18_kd.sh`, `export_student.py` and `nowhere_at_all.sh`.\n")
+                   "`sh/imagenet_{train,eval}_res34res18_kd.sh`, `export_student.py` and `nowhere_at_all.sh`.\n"
+                   "[![ok](../../actions/workflows/tests.yml/badge.svg)](../../actions/workflows/tests.yml) "
+                   "[![stale](../../actions/workflows/gone.yml/badge.svg)](../../actions/workflows/gone.yml)\n")
     problems = problems_in(doc)
-    assert len(problems) == 6, problems
+    assert len(problems) == 7, problems
+    assert any("no workflow .github/workflows/gone.yml" in p for p in problems)
     assert any("missing.md" in p for p in problems)
     assert any("#no-such-heading" in p for p in problems)
     assert any("sh/gone.sh" in p for p in problems)

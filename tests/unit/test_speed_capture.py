@@ -3,18 +3,19 @@ fused optimisers' found_inf and otherwise steps as torch does, the restructured 
 program, device-side non-finite guard, deferred read-back) trains as the eager engine does, and
 GenDD's device-side mixup draw has the right distribution. The CUDA graph itself is checked in
 tests/cuda (the CUDA lane)."""
+import contextlib
 import json
 
 import pytest
 import torch
 
-from gendd.distillers.gendd import GenDD
 from gendd.engine import CheckpointManager, DatasetSource, Preempted, TrainConfig, eval_loader, fit
 from gendd.engine.capture import StepProgram
 from gendd.engine.dist import DistEnv
 from gendd.engine.trainer import NonFiniteLoss
 from gendd.tokens import draw_mixup_on_device
-from helpers.toys import CEDistiller, LinearToy, ToyImages, ToyNet
+from helpers.toys import CEDistiller, ToyImages, ToyNet, tiny_device_draw_gendd
+from helpers.lanes import slow_cases
 
 CPU = DistEnv()
 
@@ -62,7 +63,7 @@ def test_program_skips_a_nonfinite_step_exactly_and_otherwise_steps_as_torch(nam
         net = BNNet()
         opt = fused(name, [{"params": list(net.net[0].parameters()), "weight_decay": 5e-4},
                            {"params": list(net.net[3].parameters()), "weight_decay": 0.0}])
-        program = StepProgram(net, net, opt, _null, grad_clip=1.0) if use_program else None
+        program = StepProgram(net, net, opt, contextlib.nullcontext, grad_clip=1.0) if use_program else None
         for step, labels in enumerate(["bad", "ok", "ok", "bad", "bad", "ok"]):
             for g in opt.param_groups:  # the schedules change lr (and beta2) every step
                 g["lr"] *= 0.8
@@ -91,7 +92,7 @@ def test_program_skips_a_nonfinite_step_exactly_and_otherwise_steps_as_torch(nam
 def test_program_refuses_an_optimiser_without_found_inf():
     net = BNNet()
     with pytest.raises(ValueError, match="needs a fused SGD or AdamW"):
-        StepProgram(net, net, torch.optim.AdamW(net.parameters(), foreach=True), _null)
+        StepProgram(net, net, torch.optim.AdamW(net.parameters(), foreach=True), contextlib.nullcontext)
 
 
 class NaNAt(CEDistiller):
@@ -125,7 +126,7 @@ def metrics(run_dir):
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("bad_calls", [(), (4, 5, 13)])
+@pytest.mark.parametrize("bad_calls", slow_cases([(), (4, 5, 13)], {()}))
 def test_captured_program_trains_as_the_eager_engine(tmp_path, bad_calls):
     eager, eager_summary = train(tmp_path / "eager", False, bad_calls)
     captured, summary = train(tmp_path / "captured", True, bad_calls)
@@ -169,14 +170,6 @@ def test_consecutive_nonfinite_steps_stop_training_at_the_read_back(tmp_path):
         train(tmp_path / "run", True, bad_calls=range(2, 40), max_nonfinite=3)
 
 
-def tiny_gendd():
-    torch.manual_seed(0)
-    model = GenDD(LinearToy(10, 24, classes=7), LinearToy(10, 128, classes=7), diffusion_batch_mul=3,
-                  width=32, depth=2, smooth=0.5)
-    model.device_draws = True
-    return model
-
-
 @pytest.mark.parametrize("name", ["sgd", "adamw"])
 def test_gendd_program_equals_the_eager_step_for_the_same_draws(name):
     """Same weights to float32 rounding. AdamW with eps 1e-3: with the default 1e-8 its division
@@ -185,10 +178,10 @@ def test_gendd_program_equals_the_eager_step_for_the_same_draws(name):
     images, labels = torch.randn(6, 10), torch.randint(0, 7, (6,))
     results = []
     for use_program in (False, True):
-        model = tiny_gendd().train()
+        model = tiny_device_draw_gendd().train()
         opt = (torch.optim.AdamW(model.param_groups(5e-4), lr=1e-2, eps=1e-3, fused=True) if name == "adamw"
                else torch.optim.SGD(model.param_groups(5e-4), lr=0.1, momentum=0.9, fused=True))
-        program = StepProgram(model, model, opt, _null)
+        program = StepProgram(model, model, opt, contextlib.nullcontext)
         torch.manual_seed(7)
         for _ in range(3):
             if use_program:
@@ -203,11 +196,6 @@ def test_gendd_program_equals_the_eager_step_for_the_same_draws(name):
     for k in eager:
         torch.testing.assert_close(captured[k].float(), eager[k].float(), rtol=1e-5, atol=1e-6)
     assert (eager["head.final_layer.linear.weight"] != 0).any()
-
-
-def _null():
-    import contextlib
-    return contextlib.nullcontext()
 
 
 def test_device_mixup_draw_is_a_beta_weight_and_a_permutation():

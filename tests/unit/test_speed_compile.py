@@ -1,6 +1,8 @@
 """``GenDD(compile=True)`` (torch.compile of the student backbone and the head network) computes
 what the eager fast path computes, and keeps the state_dict layout. Compiling takes about a
 minute on 2 CPU cores."""
+import contextlib
+
 import pytest
 import torch
 from test_speed_equivalence import DS, DT, IN, Toy, assert_float_equal, awake
@@ -57,7 +59,7 @@ def test_compiled_head_and_loss_give_the_eager_step_losses_and_gradients():
         awake(model.head)
         model.device_draws = True
         optimizer = torch.optim.AdamW(model.param_groups(5e-4), lr=1e-3, eps=1e-3, fused=True)
-        program = StepProgram(model, model, optimizer, _null)
+        program = StepProgram(model, model, optimizer, contextlib.nullcontext)
         losses, grads = [], []
         torch.manual_seed(2)
         for _ in range(3):
@@ -74,8 +76,3 @@ def test_compiled_head_and_loss_give_the_eager_step_losses_and_gradients():
     for step_e, step_c in zip(grads_e, grads_c):
         for g_e, g_c in zip(step_e, step_c):
             torch.testing.assert_close(g_c, g_e, rtol=1e-4, atol=1e-5 * g_e.abs().max().item())
-
-
-def _null():
-    import contextlib
-    return contextlib.nullcontext()

@@ -119,15 +119,18 @@ def test_gradient_checkpointing_gives_the_same_gradients(fast):
         assert_float_equal(g, ref)
 
 
-def make_pair(**kwargs):
-    """A fast and a reference GenDD with the same weights."""
-    options = dict(smooth=0.7, diffusion_batch_mul=4, width=32, depth=2, mixup_beta=0.0, cond_drop_prob=0.3)
+def make_pair(cond_drop_prob: float = 0.3, **kwargs):
+    """A fast and a reference GenDD with the same weights. A drop of 1.0 (every row dropped, the
+    limit of the row draw, which no flag value allows) is set after construction."""
+    options = dict(smooth=0.7, diffusion_batch_mul=4, width=32, depth=2, mixup_beta=0.0,
+                   cond_drop_prob=min(cond_drop_prob, 0.5))
     options.update(kwargs)
     torch.manual_seed(0)
     fast = GenDD(Toy(DS), Toy(DT), fast=True, **options)
     awake(fast.head)
     ref = GenDD(Toy(DS), Toy(DT), fast=False, **options)
     ref.load_state_dict(fast.state_dict())
+    fast.cond_drop_prob = ref.cond_drop_prob = cond_drop_prob
     return fast, ref
 
 

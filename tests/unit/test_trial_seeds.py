@@ -2,16 +2,10 @@
 the same trial repeats bitwise on CPU; an explicit --seed still wins."""
 import pathlib
 
-import pytest
 import yaml
 
-from helpers.fault_tools import assert_bitwise_equal, final_weights, kd_args, make_world, run_in_process
+from helpers.fault_tools import assert_bitwise_equal, final_weights, kd_args, run_in_process
 from gendd.cli import trial_seed
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("trial_world"))
 
 
 def kd_trial(world, save_dir, trial: str, *extra: str) -> pathlib.Path:

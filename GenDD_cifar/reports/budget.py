@@ -9,20 +9,24 @@ import statistics
 
 import matplotlib
 
-from gendd_cifar.run_reports import finished, fmt, load, run_cost, teacher_line
+from gendd.cli.methods import methods
+from gendd.distillers import get
+from reports.runs import finished, fmt, load, run_cost, save_figure, teacher_line, write_table
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-BASELINES = (("student alone", "vanilla"), ("KD", "kd"), ("DKD", "dkd"), ("IKL-KD", "ikl"))
+BASELINES = [(get(name).label, name) for name in methods(("student", "baseline"))]   # (row, run kind), the registry's
 PROTOCOLS = (("matched", "matched total epochs"), ("paper", "paper protocol"))
 FAST, PAPER = "sampled at the fast preset", "sampled at the paper's setting"
 READOUTS = ("probe", FAST, PAPER)
 
 
-def parse():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--save_dir", required=True, help="the budget curve's runs (BC_DIR)")
+def study_parser(description: str, runs: str) -> argparse.ArgumentParser:
+    """The flags a budget study's report shares (budget curve, payoff): its runs, the cached
+    teacher, the outputs, the two sampled read-outs' settings and how the runs were timed."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--save_dir", required=True, help=runs)
     p.add_argument("--teacher_dir", required=True, help="the save_dir of the cached teacher")
     p.add_argument("--out", required=True)
     p.add_argument("--plot", required=True)
@@ -32,6 +36,11 @@ def parse():
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--device_name", default="")
+    return p
+
+
+def parse():
+    p = study_parser(__doc__, "the budget curve's runs (BC_DIR)")
     p.add_argument("--ablation_budget", type=int, default=0)
     return p.parse_args()
 
@@ -184,8 +193,7 @@ def plot(table: dict, keys: list, path: str) -> None:
         ax.set_ylabel("test top-1 (%), last epoch")
         ax.set_title(f"Fashion-MNIST, {regime} data")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path)
 
 
 def main():
@@ -210,9 +218,7 @@ def main():
              f"CFG 2, S=5, on a fixed stratified subset of {subset}. Baselines are measured on the whole test set. "
              f"Time: training seconds on {args.device_name or 'the machine that ran it'} ({args.jobs} run(s) side by "
              f"side{threads}); wall time of this invocation of `bash sh/budget_curve.sh`: {args.total_seconds} s.\n")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        fh.write(text)
+    write_table(text, args.out)
     plot(table, keys, args.plot)
     print(text)
     print(f"table: {args.out}\nplot: {args.plot}")

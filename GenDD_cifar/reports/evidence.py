@@ -1,31 +1,41 @@
 """The evidence report: mean ± std over seeds of every method's last-epoch test accuracy in
-both regimes, the epochs and training time of each, and a grouped bar chart."""
-import argparse
+both regimes, the epochs and training time of each, and a grouped bar chart. The logit rows are
+the student alone and every registered baseline (``gendd.cli.methods``), labelled as registered."""
 import glob
 import os
 import statistics
 
 import matplotlib
 
-from gendd_cifar.run_reports import fmt, load, teacher_line, train_seconds
+from gendd.cli import main_guard
+from gendd.cli.checked_parser import CheckedParser
+from gendd.cli.methods import methods
+from gendd.distillers import get
+from gendd.validation import NON_NEGATIVE, POSITIVE, checked
+from reports.runs import fmt, load, save_figure, teacher_line, train_seconds, write_table
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 REGIMES = ("full", "limited")
-BASELINES = (("student alone", "vanilla"), ("KD", "kd"), ("DKD", "dkd"), ("IKL-KD", "ikl"))
+
+
+def logit_rows() -> list[tuple[str, str]]:
+    """(label, method) of the student alone and every registered baseline."""
+    return [(get(name).label, name) for name in methods(("student", "baseline"))]
 
 
 def parse():
-    p = argparse.ArgumentParser(description=__doc__)
+    p = CheckedParser(description=__doc__)
     p.add_argument("--save_dir", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--plot", required=True)
     p.add_argument("--ref_test_images", type=int, required=True)
     p.add_argument("--fast", nargs=3, metavar=("SAMPLER", "STEPS", "NUM_SAMPLING"), required=True)
-    p.add_argument("--total_seconds", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=1, help="runs that trained side by side")
-    p.add_argument("--threads", type=int, default=0, help="threads of each run (0: not recorded)")
+    checked(p.add_argument("--total_seconds", type=int, default=0), NON_NEGATIVE)
+    checked(p.add_argument("--jobs", type=int, default=1, help="runs that trained side by side"), POSITIVE)
+    checked(p.add_argument("--threads", type=int, default=0, help="threads of each run (0: not recorded)"),
+            NON_NEGATIVE)
     p.add_argument("--device_name", default="", help="the device the runs trained on")
     return p.parse_args()
 
@@ -39,7 +49,7 @@ def collect(args) -> dict:
     ref_tag = f"eval_ancestral100_S5_cfg2{f'_test{args.ref_test_images}' if args.ref_test_images else ''}.json"
     table = {}
     for regime in REGIMES:
-        for name, kind in BASELINES:
+        for name, kind in logit_rows():
             found = [r for r in runs(args.save_dir, kind, regime) if os.path.isfile(os.path.join(r, "summary.json"))]
             table[(name, regime)] = {"acc": [load(os.path.join(r, "summary.json"))["last"]["top1"] for r in found],
                                      "epochs": [load(os.path.join(r, "summary.json"))["last_epoch"] for r in found],
@@ -115,8 +125,7 @@ def plot(table: dict, path: str) -> None:
     ax.set_ylabel("test top-1 (%), last epoch")
     ax.set_title("Fashion-MNIST: mean ± std over seeds")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path)
 
 
 def side_by_side(args) -> str:
@@ -132,13 +141,11 @@ def main():
              f"stage 1 + stage 2. Time: training seconds per run on {args.device_name or 'the machine that ran it'} "
              f"({side_by_side(args)}; wall time of this invocation of `bash sh/evidence.sh`: "
              f"{args.total_seconds} s).\n")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        fh.write(text)
+    write_table(text, args.out)
     plot(table, args.plot)
     print(text)
     print(f"table: {args.out}\nplot: {args.plot}")
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)

@@ -1,5 +1,6 @@
-"""Reading finished run folders for the real-data reports (evidence, budget curve): a run's
-summary, training seconds and steps, the teacher's line, and mean ± std formatting."""
+"""Reading finished run folders for the real-data reports (evidence, budget curve, payoff): a run's
+summary, training seconds and steps, the teacher's line, mean ± std formatting, and writing a
+report's table (atomically) and figure."""
 from __future__ import annotations
 
 import glob
@@ -9,6 +10,7 @@ import statistics
 
 import yaml
 
+from gendd.engine.checkpoint import atomic_write_text
 from gendd.engine.logger import read_metrics
 
 
@@ -50,3 +52,15 @@ def teacher_line(save_dir: str) -> str:
     images = f"{cfg['train_subset']:,}" if cfg.get("train_subset") else "all 60,000"
     return (f"Teacher ({cfg['model']}, {images} training images, {s['last_epoch']} epochs): "
             f"**{s['last']['top1']:.2f} %** test top-1.")
+
+
+def write_table(text: str, path: str) -> None:
+    """The report's markdown at ``path`` (its folder made), whole or not at all."""
+    atomic_write_text(text, path)
+
+
+def save_figure(fig, path: str) -> None:
+    """The figure at ``path`` (its folder made), laid out tightly at 120 dpi."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import torch
 
-from gendd.distillers import register
-from gendd.distillers.gendd import FLAGS, GenDD
+from ..validation import Check
+from .gendd import FLAGS as GENDD_FLAGS
+from .gendd import GenDD
+from .registry import Flag, register, require_valid
+
+SMOOTH = Flag("smooth", "λ: always 0 here (no class centres without labels)",
+              check=Check(lambda v: v == 0, "must be 0: label-free GenDD has no class centres to contract toward; "
+                                            "use --smooth 0"))
+FLAGS = tuple(SMOOTH if f.name == "smooth" else f for f in GENDD_FLAGS)
 
 
 @register("gendd_label_free", family="gendd", label="GenDD (label-free)", flags=FLAGS)
 class LabelFreeGenDD(GenDD):
-    """GenDD's flags, with λ (``smooth``) 0 by default: nothing else is allowed."""
+    """GenDD's flags, with λ (``smooth``) 0: nothing else is allowed."""
     has_probe = False
 
     def __init__(self, student, teacher=None, *, smooth: float = 0.0, **kwargs):
+        require_valid(FLAGS, smooth=smooth)
         super().__init__(student, teacher, smooth=smooth, **kwargs)
-        if self.smooth != 0:
-            raise ValueError(f"label-free GenDD has no class centres to contract toward: use --smooth 0, "
-                             f"got {self.smooth}")
         if self.sampling.num_sampling < 1:
             raise ValueError("label-free GenDD is evaluated through sampling only: use --num_sampling >= 1")
         self.student.fc.requires_grad_(False)

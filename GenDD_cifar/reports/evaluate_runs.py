@@ -1,6 +1,8 @@
 """Evaluate every finished run under --save_dir and write the results table.
 
-A run is finished when its folder holds ``summary.json`` and ``final.pth``. GenDD runs are
+The runs are those of ``student_<method>`` folders of a registered student-alone, baseline or
+GenDD method (``gendd.cli.methods``; stage-1 runs are not reported). A run is finished when its
+folder holds ``summary.json`` and ``final.pth``. GenDD runs are
 (re-)evaluated on the test set with the given sampling settings (``num_sampling`` 5 by
 default), their random draws seeded with the run's own seed (its config.yaml), so that the
 same final.pth gives the same number on every call. The result is cached next to
@@ -28,23 +30,26 @@ import yaml
 from gendd.cli import UserError, main_guard, trial_seed
 from gendd.engine import init_distributed
 from gendd.engine.checkpoint import atomic_write_text
+from gendd.cli.checked_parser import CheckedParser
 from gendd.cli.gendd import add_sampling_args, eval_tag
+from gendd.cli.methods import methods
+from gendd.distillers import get as get_method
 from gendd_cifar.data_args import build_data
 from gendd_cifar.evaluation import evaluate_gendd
 from gendd_cifar.models import build_model
 from gendd_cifar.teachers import infer_arch
-from gendd.validation import first_invalid_flag
+from gendd.validation import NON_NEGATIVE, checked
 
 SAMPLING_KEYS = ("sampler", "sampling_steps", "num_sampling", "cfg_scale", "temperature", "eta")
 
 
 def parse():
-    p = argparse.ArgumentParser(description=__doc__)
+    p = CheckedParser(description=__doc__)
     p.add_argument("--save_dir", default="save")
     p.add_argument("--dataset", default="cifar100")
     p.add_argument("--out", default=None, help="Markdown table (default: results/<dataset>.md)")
     p.add_argument("--device", default="auto")
-    p.add_argument("--num_workers", type=int, default=4)
+    checked(p.add_argument("--num_workers", type=int, default=4), NON_NEGATIVE)
     add_sampling_args(p)
     p.set_defaults(num_sampling=5)
     return p.parse_args()
@@ -62,9 +67,10 @@ def scan_runs(save_dir: str, dataset: str) -> tuple[list, list]:
         raise UserError(f"--save_dir {save_dir!r} (SAVE_DIR) is no folder: point it at the folder that holds "
                         f"student_<method>/<run> folders; the results table is left as it was")
     finished, left_out = [], []
+    reported = methods(("student", "baseline", "gendd"))
     for method_dir in sorted(os.listdir(save_dir)):
-        folder = os.path.join(save_dir, method_dir)
-        if not method_dir.startswith("student_") or method_dir == "student_pretrain" or not os.path.isdir(folder):
+        folder, method = os.path.join(save_dir, method_dir), method_dir.removeprefix("student_")
+        if not method_dir.startswith("student_") or method not in reported or not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
             run = os.path.join(folder, name)
@@ -82,7 +88,7 @@ def scan_runs(save_dir: str, dataset: str) -> tuple[list, list]:
             if missing:
                 left_out.append((run, f"not finished (no {', '.join(missing)})"))
             else:
-                finished.append((method_dir[len("student_"):], run, cfg))
+                finished.append((method, run, cfg))
     return finished, left_out
 
 
@@ -150,7 +156,7 @@ def row_values(method, run, cfg, args, env) -> dict:
     values = {"best": summary["best"], "last_epoch": summary["last_epoch"],
               "split": "val" if cfg.get("val_split") else "test", "trial": cfg.get("trial"),
               "teacher_top1": (read_json(os.path.join(run, "teacher.json")) or {}).get("top1")}
-    if method == "gendd":
+    if get_method(method).family == "gendd":
         res = gendd_test_accuracy(run, cfg, args, env)
         values.update(top1=res.get("sampled_top1"), probe=res.get("probe_top1"))
     else:
@@ -191,9 +197,6 @@ def table(rows: dict, args, left_out: list) -> str:
 
 def main():
     args = parse()
-    problem = first_invalid_flag(args)
-    if problem:
-        raise UserError(problem)
     env = init_distributed(args.device)
     out = args.out or os.path.join("results", f"{args.dataset}.md")
     finished, left_out = scan_runs(args.save_dir, args.dataset)
