@@ -33,51 +33,9 @@ ABLATIONS="${ABLATIONS:-width=1024 diffusion_batch_mul=30 smooth=0.5}"
 BC_DIR="${BC_DIR:-$ROOT/GenDD_cifar/save/budget_curve}"
 OUT="${OUT:-$ROOT/results/budget_curve}"
 source "$ROOT/sh/lib/fmnist.sh"     # teacher (cached, shared with sh/evidence.sh), devices, sampler settings
+source "$ROOT/sh/lib/budget_runs.sh"   # the runs of one budget and seed (shared with sh/payoff.sh)
 START=$SECONDS
 train_fmnist_teacher
-
-share() {   # budget numerator -> round(budget * numerator / 240), at least 1
-  local n=$(( ($1 * $2 + 120) / 240 )); (( n >= 1 )) || n=1; echo "$n"
-}
-
-gendd_flags() {   # the head and loss flags shared by training and the reference evaluation
-  echo --width "$WIDTH" --smooth "$SMOOTH" --diffusion_batch_mul "$M"
-}
-
-run_matched() {   # regime budget seed subset trial reference(1/0) [extra GenDD flags...]
-  local regime=$1 budget=$2 seed=$3 subset=$4 trial=$5 reference=$6; shift 6
-  local s1=$(( budget / STAGE1_SHARE )); (( s1 >= 1 )) || s1=1
-  (( budget > s1 )) || { echo "[budget] the matched protocol needs a budget of at least 2 epochs, got $budget" >&2; exit 2; }
-  train_stage1 "$BC_DIR" "$s1" "$trial" "$seed" "$subset"
-  train_stage2 "$BC_DIR" "$((budget - s1))" "$trial" "$seed" "$subset" \
-    "$(stage1_file "$BC_DIR" "$trial")" --warmup_epochs 1 --cos $(gendd_flags) "$@"
-  if ((reference)); then eval_reference "$BC_DIR" "$trial" "$seed" "$subset" $(gendd_flags) "$@"; fi
-}
-
-run_paper() {   # regime budget seed subset
-  local regime=$1 budget=$2 seed=$3 subset=$4 trial="$1_b$2_paper_s$3"
-  local warmup; warmup=$(awk "BEGIN {print $budget * 50 / 240}")
-  train_stage1 "$BC_DIR" "$(share "$budget" 50)" "$trial" "$seed" "$subset"
-  train_stage2 "$BC_DIR" "$budget" "$trial" "$seed" "$subset" "$(stage1_file "$BC_DIR" "$trial")" \
-    --warmup_epochs "$warmup" --lr_decay_epochs "$(share "$budget" 150),$(share "$budget" 180),$(share "$budget" 210)" \
-    $(gendd_flags)
-  eval_reference "$BC_DIR" "$trial" "$seed" "$subset" $(gendd_flags)
-}
-
-run_unit() {   # regime budget seed subset: every method at one budget and seed
-  local regime=$1 budget=$2 seed=$3 subset=$4 method protocol
-  local ramp; ramp=$(awk "BEGIN {print $budget * 20 / 240}")
-  for method in vanilla kd dkd ikl; do
-    train_baseline "$BC_DIR" "$method" "$budget" "${regime}_b${budget}_s${seed}" "$seed" "$subset" "$ramp"
-  done
-  for protocol in $PROTOCOLS; do
-    case $protocol in
-      matched) run_matched "$regime" "$budget" "$seed" "$subset" "${regime}_b${budget}_s${seed}" 1 ;;
-      paper) run_paper "$regime" "$budget" "$seed" "$subset" ;;
-      *) echo "[budget] unknown protocol '$protocol'; use matched and/or paper" >&2; exit 2 ;;
-    esac
-  done
-}
 
 run_ablation() {   # one GenDD (matched) run per knob=value at ABLATION_BUDGET, each with its own stage 1 (the
   local knob      # same weights as the curve's: no two jobs write one run folder); probe and fast read-outs
@@ -105,7 +63,7 @@ done
 pool_wait || exit 1
 
 cd "$ROOT/GenDD_cifar"
-"$PY" budget_report.py --save_dir "$BC_DIR" --teacher_dir "$TEACHER_SAVE_DIR" --out "$OUT.md" --plot "$OUT.png" \
+"$PY" -m reports.budget --save_dir "$BC_DIR" --teacher_dir "$TEACHER_SAVE_DIR" --out "$OUT.md" --plot "$OUT.png" \
   --ref_test_images "$REF_TEST_IMAGES" --fast "$FAST_SAMPLER" "$FAST_STEPS" "$FAST_NUM_SAMPLING" \
   --total_seconds "$((SECONDS - START))" --jobs "$JOBS" --threads "$THREADS" --device_name "$(device_name)" \
   --ablation_budget "${ABLATION_BUDGET:-0}"
