@@ -7,16 +7,11 @@ import signal
 
 import pytest
 
-from helpers.fault_tools import (STEPS_PER_EPOCH, assert_bitwise_equal, final_weights, kd_args, kd_run_dir, make_world,
-                         newest_step, partial_files, run, run_in_process, start, step_files, wait_until)
+from helpers.fault_tools import (STEPS_PER_EPOCH, assert_bitwise_equal, final_weights, kd_args, kd_run_dir, newest_step,
+                                 partial_files, run, run_in_process, start, step_files, wait_until)
 
 pytestmark = pytest.mark.slow
 KILLED = -signal.SIGKILL
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +53,18 @@ def test_kills_at_each_stage_of_a_checkpoint_write_then_rerun_is_bitwise_exact(w
 
 def test_kills_at_random_moments_then_rerun_is_bitwise_exact(world, straight, tmp_path):
     """Each of up to three attempts is killed a random 0-300 ms after it wrote a new checkpoint
-    (the second as soon as a new checkpoint's temporary file shows up), so every attempt makes
-    progress; then the same command finishes the run."""
+    (the second half-way through writing a new checkpoint), so every attempt makes progress; then
+    the same command finishes the run. Batches come 50 ms apart and the second attempt's writes
+    pause half-way for 2 s, so the kills land mid-run on a machine of any speed."""
     args, run_dir = kd_args(world, tmp_path), kd_run_dir(tmp_path)
     rng = random.Random(6)
     kills = 0
     for attempt in range(3):
         before, stale = newest_step(run_dir), set(partial_files(run_dir))  # a killed write leaves one behind
-        proc = start(args)
+        proc = start(args, {"slow_batches": 0.05, **({"pause_in_write": 2.0} if attempt == 1 else {})})
         if attempt == 1:
             wait_until(lambda: any(_step_of(p) > before for p in set(partial_files(run_dir)) - stale),
-                       proc=proc, poll=0.0005)
+                       proc=proc)
         else:
             wait_until(lambda: newest_step(run_dir) > before, proc=proc)
             wait_until(lambda: False, timeout=rng.uniform(0, 0.3), proc=proc)

@@ -12,6 +12,8 @@ faults, chosen by the JSON object in ``GENDD_FAULTS``, are (n counts from 1 in t
   temporary name, before it is renamed into place;
 * ``kill_before_prune: n`` — SIGKILL just before the n-th removal of an old checkpoint;
 * ``disk_full_in_write: [pattern, n]`` — the n-th such write fails half-way with ENOSPC;
+* ``pause_in_write: seconds`` — every checkpoint write stops that long half-way (half of the
+  bytes in the temporary file, flushed), then completes: a window in which to kill it;
 * ``disk_full_in_log: [pattern, n]`` — the n-th append to such a log file (``log.txt``,
   ``metrics.jsonl``) writes half of its bytes, then fails with ENOSPC;
 * ``die_after_report: code`` — once the script has reported its exit code to the launcher's agent
@@ -21,7 +23,9 @@ faults, chosen by the JSON object in ``GENDD_FAULTS``, are (n counts from 1 in t
   file ``marker``, then waits up to 120 s (for the test to signal the process);
 * ``nan_steps: [s, ...]`` — the images of global steps s (1-based, as the data source counts
   them) are all NaN;
-* ``drop_steps: [s, ...]`` — those batches are left out altogether.
+* ``drop_steps: [s, ...]`` — those batches are left out altogether;
+* ``slow_batches: seconds`` — each batch comes that much later, so that a test's kill lands at
+  the step it aims for on a machine of any speed.
 """
 from __future__ import annotations
 
@@ -75,16 +79,21 @@ def _patch_writes() -> None:
         if target is None:
             return real_save(obj, f, *args, **kwargs)
         kill, full = _nth("kill_in_write", target), _nth("disk_full_in_write", target)
-        if not (kill or full):
+        pause = FAULTS.get("pause_in_write", 0)
+        if not (kill or full or pause):
             return real_save(obj, f, *args, **kwargs)
         buf = io.BytesIO()
         real_save(obj, buf, *args, **kwargs)
-        f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+        data = buf.getvalue()
+        f.write(data[: len(data) // 2])
         f.flush()
         os.fsync(f.fileno())
         if kill:
             _die()
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        time.sleep(pause)
+        f.write(data[len(data) // 2:])
 
     def replace(src, dst, *args, **kwargs):
         if _writing["path"] is not None and _nth("kill_before_rename", os.fspath(dst)):
@@ -164,6 +173,7 @@ def _patch_final_test() -> None:
 
 def _patch_data() -> None:
     nan, drop = set(FAULTS.get("nan_steps", ())), set(FAULTS.get("drop_steps", ()))
+    delay = FAULTS.get("slow_batches", 0)
     real_batches = DatasetSource.batches
 
     def batches(self, epoch, start_step=0):
@@ -171,6 +181,7 @@ def _patch_data() -> None:
             step = (epoch - 1) * self.steps_per_epoch + i + 1
             if step in drop:
                 continue
+            time.sleep(delay)
             yield (torch.full_like(images, float("nan")) if step in nan else images), labels
 
     DatasetSource.batches = batches
