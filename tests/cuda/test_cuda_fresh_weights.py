@@ -1,5 +1,5 @@
 """CUDA lane: evaluations after optimiser steps see the new weights on the device: fused and
-for-each AdamW/SGD and the device-side update (as on the CPU), and steps replayed from a CUDA
+for-each AdamW/SGD and the captured program's update (as on the CPU), and steps replayed from a CUDA
 graph (a replay changes the weights without any version counter or Python code seeing it)."""
 import contextlib
 

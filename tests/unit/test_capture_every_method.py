@@ -1,5 +1,5 @@
 """Every registered method's training step captures: its captured program (forward, backward,
-device-side update) has no host read, no data-dependent shape and reads no generator state,
+clipping, the fused update with found_inf) has no host read, no data-dependent shape and reads no generator state,
 checked on fake tensors (see helpers/capture_check.py). The check finds each kind of fault: a
 loss that masks with ``masked_select`` (DKD's former form), a host-drawn mixup weight (GenDD
 without device draws) and activation checkpointing that keeps the RNG state (the head's former form)."""

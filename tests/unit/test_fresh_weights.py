@@ -1,6 +1,6 @@
 """Evaluations after an optimiser step see the new weights: eval -> step -> eval equals a fresh
 copy of the model, for every way the engine updates weights (fused and for-each AdamW and SGD,
-the captured program's device-side update) and with the compiled head (see helpers/fresh_weights.py)."""
+the fused step with found_inf after the captured program) and with the compiled head (see helpers/fresh_weights.py)."""
 import functools
 
 import pytest
