@@ -6,9 +6,9 @@
   summary.json, exit 0) only when
 
   1. at least one optimiser step was taken,
-  2. at most half of its steps (``MAX_SKIPPED_SHARE``) were skipped for a non-finite loss (a
-     working recipe skips none, or a handful in a long run; a learning rate far too high skips
-     most while staying under ``--max_nonfinite`` in a row), and
+  2. at most half of its steps (``MAX_SKIPPED_SHARE``) were skipped, for a non-finite loss or an
+     fp16 gradient overflow (a working recipe skips none, or a handful in a long run; a learning
+     rate far too high skips most while staying under ``--max_nonfinite`` in a row), and
   3. every floating-point tensor of its weights is finite and at most ``WEIGHT_BOUND`` (1e8) in
      magnitude (trained networks, BatchNorm statistics included, stay orders of magnitude
      below it; a diverged run's weights reach 1e20 and beyond);
@@ -64,8 +64,11 @@ def check_labels(labels, num_classes: int | None, step: int) -> None:
                               f"data files (or the list files) and the class count of --data")
 
 
-def check_useful(distiller, steps: int, skipped: int) -> None:
-    """Refuse to write a final.pth unless training really took place (the module's rule)."""
+def check_useful(distiller, steps: int, nonfinite: int, overflowed: int = 0) -> None:
+    """Refuse to write a final.pth unless training really took place (the module's rule): of
+    ``steps`` steps, ``nonfinite`` were skipped for a non-finite loss and ``overflowed`` by the
+    fp16 gradient scaler."""
+    skipped = nonfinite + overflowed
     if steps - skipped < 1:
         raise NonFiniteLoss(f"no optimiser step was taken: all {steps} step(s) were skipped (a non-finite "
                             f"loss, or an fp16 gradient overflow at every loss scale), so the model is untrained "
@@ -73,12 +76,21 @@ def check_useful(distiller, steps: int, skipped: int) -> None:
     problems = [weight_problem(distiller)]
     if skipped > MAX_SKIPPED_SHARE * steps:
         problems.insert(0, f"training did not really take place: {skipped} of {steps} steps "
-                           f"({100 * skipped / steps:.0f} %) had a non-finite loss and were skipped, more than "
+                           f"({100 * skipped / steps:.0f} %) {skip_reasons(nonfinite, overflowed)}, more than "
                            f"{MAX_SKIPPED_SHARE:.0%}" + ("" if problems[0] else ". Lower the learning rate, set a "
                                                          "gradient clip, or check the data and the teacher"))
     problems = [p for p in problems if p]
     if problems:
         raise NonFiniteLoss("; ".join(problems) + ". No final.pth is written (the checkpoints are kept)")
+
+
+def skip_reasons(nonfinite: int, overflowed: int) -> str:
+    """Why the skipped steps were skipped, in words."""
+    if not overflowed:
+        return "had a non-finite loss and were skipped"
+    if not nonfinite:
+        return "were skipped by the fp16 gradient scaler (gradient overflow)"
+    return f"were skipped ({nonfinite} for a non-finite loss, {overflowed} for an fp16 gradient overflow)"
 
 
 def weight_problem(distiller) -> str | None:

@@ -309,7 +309,7 @@ def _pick_checkpoint(ckpts: CheckpointManager, logger: RunLogger) -> tuple[str |
 
 
 def _finish(distiller, pos: Position, cfg: TrainConfig, env: DistEnv, logger: RunLogger) -> dict:
-    check_useful(distiller, pos.global_step, pos.nonfinite_total + pos.scaler_skipped_total)
+    check_useful(distiller, pos.global_step, pos.nonfinite_total, pos.scaler_skipped_total)
     last_epoch = pos.epoch - 1
     summary = {"last_epoch": last_epoch, "last": pos.last_metrics,
                "best": pos.best | {"note": "best on the evaluation split during training (the test set unless "

@@ -10,6 +10,7 @@ import torch
 
 from gendd.engine import DatasetSource, NonFiniteLoss, TrainConfig, eval_loader, fit
 from gendd.engine.dist import DistEnv
+from gendd.engine.sanity import check_useful
 from helpers.fault_tools import gendd_args, kd_args, kd_run_dir, refused, run, teacher_path
 from helpers.imagenet_smoke import TREE, image_tree, teacher_file
 from helpers.toys import CEDistiller, ToyImages, ToyNet
@@ -29,7 +30,7 @@ def assert_no_usable_result(run_dir: pathlib.Path) -> None:
 
 def test_a_learning_rate_far_too_high_is_no_success(world, tmp_path):
     """lr 1e20 on KD: most steps have a non-finite loss, but never 20 in a row; the weights that
-    remain are ~1e28 (finite). Before the rule this exited 0 with such a final.pth."""
+    remain are finite (the largest, |student.fc.bias|, reaches 1.52e+18 on the CPU). Before the rule this exited 0 with such a final.pth."""
     res = run(kd_args(world, tmp_path, 2, "--learning_rate", "1e20"))
     assert res.returncode == EXIT_NONFINITE, res.stderr[-3000:]
     line = res.stderr.strip().splitlines()[-1]
@@ -71,6 +72,19 @@ def test_finite_but_diverged_weights_are_no_success(tmp_path):
         toy_fit(Diverges(ToyNet()), tmp_path, lr=1e6)
     assert_no_usable_result(tmp_path)
     assert not (tmp_path / "best.pth").exists()
+
+
+@pytest.mark.parametrize("nonfinite, overflowed, reason", [
+    (0, 6, r"6 of 10 steps \(60 %\) were skipped by the fp16 gradient scaler \(gradient overflow\)"),
+    (2, 4, r"6 of 10 steps \(60 %\) were skipped \(2 for a non-finite loss, 4 for an fp16 gradient overflow\)"),
+    (6, 0, r"6 of 10 steps \(60 %\) had a non-finite loss and were skipped")])
+def test_the_skipped_share_names_why_the_steps_were_skipped(nonfinite, overflowed, reason):
+    """Fp16 scaler skips count toward the half-of-the-steps rule, and the message says they were
+    overflows, not non-finite losses; half of the steps skipped is still a success."""
+    healthy = CEDistiller(ToyNet())
+    with pytest.raises(NonFiniteLoss, match=reason + ", more than 50%"):
+        check_useful(healthy, 10, nonfinite, overflowed)
+    check_useful(healthy, 12, nonfinite, overflowed)                # the same 6 skips of 12 steps: exactly half
 
 
 def test_non_finite_weights_the_run_does_not_train_blame_the_loaded_file(tmp_path):
