@@ -1,11 +1,12 @@
 """``--config <run>/config.yaml`` on the training scripts: replaying a run's recorded flags on the
-same data gives bitwise the same weights on CPU; flags given on the command line win over the
+same data gives bitwise the same weights on CPU (both trees); flags given on the command line win over the
 file; a damaged file, a key that is no flag of the script, or a value the flag refuses is one
 ``error:`` line and exit 2, before anything is written."""
 import pytest
 import yaml
 from helpers.fault_tools import (ROOT, assert_bitwise_equal, final_weights, gendd_args, gendd_run_dir, kd_args,
                                  kd_run_dir, make_world, refused, run_in_process)
+from helpers.imagenet_smoke import TINY_ARCH, TREE, tiny_imagenet
 
 from gendd.cli import add_training_args
 from gendd_cifar.data_args import base_parser as cifar_parser
@@ -27,6 +28,28 @@ def test_replaying_a_gendd_run_gives_bitwise_the_same_weights(tmp_path):
                 if k not in ("save_dir", "config")}
     assert recorded == {k: v for k, v in yaml.safe_load((first / "config.yaml").read_text()).items()
                         if k not in ("save_dir", "config")}
+
+
+@pytest.mark.slow
+def test_replaying_an_imagenet_gendd_run_gives_bitwise_the_same_weights(tmp_path):
+    """The same in the ImageNet tree: supervised GenDD (tiny head, one sampled draw in the
+    evaluation, feature mixup) on a tiny ImageFolder tree, then ``--config`` with another folder."""
+    world = tiny_imagenet(tmp_path / "world")
+    code, out = run_in_process(
+        ["main_supervised_gendd.py", "--data", str(world / "data"), "--arch_t", TINY_ARCH, "--path_t",
+         str(world / "teacher.pth"), "--model_s", TINY_ARCH, "--path_pretrain", "",
+         "--save_dir", str(tmp_path / "first"),
+         "--device", "cpu", "--num_workers", "0", "--image_size", "32", "--epochs", "2", "--batch_size", "4",
+         "--skip_teacher_eval", "--width", "32", "--depth", "1", "--diffusion_batch_mul", "2", "--sampling_steps", "2",
+         "--num_sampling", "1", "--warmup_epochs", "0", "--beta", "0.5"], TREE)
+    assert code == 0, out
+    (first,) = (tmp_path / "first").glob("*/*/final.pth")
+    code, out = run_in_process(["main_supervised_gendd.py", "--config", str(first.parent / "config.yaml"),
+                                "--save_dir", str(tmp_path / "again")], TREE)
+    assert code == 0, out
+    again = tmp_path / "again" / first.parent.relative_to(tmp_path / "first")
+    assert_bitwise_equal(final_weights(first.parent), final_weights(again))
+    assert (first.parent / "summary.json").read_text() == (again / "summary.json").read_text()
 
 
 def write(path, text):

@@ -30,7 +30,8 @@ def assert_no_usable_result(run_dir: pathlib.Path) -> None:
 
 def test_a_learning_rate_far_too_high_is_no_success(world, tmp_path):
     """lr 1e20 on KD: most steps have a non-finite loss, but never 20 in a row; the weights that
-    remain are finite (the largest, |student.fc.bias|, reaches 1.52e+18 on the CPU). Before the rule this exited 0 with such a final.pth."""
+    remain are finite (the largest, |student.fc.bias|, reaches 1.52e+18 on the CPU). Before the rule
+    this exited 0 with such a final.pth."""
     res = run(kd_args(world, tmp_path, 2, "--learning_rate", "1e20"))
     assert res.returncode == EXIT_NONFINITE, res.stderr[-3000:]
     line = res.stderr.strip().splitlines()[-1]

@@ -146,7 +146,8 @@ def test_dry_run_builds_every_piece_with_the_spec_numbers(launcher, data, tmp_pa
     check_eval_launcher(EVAL_OF[launcher], commands[-1], save / expected[-1][1], data, tmp_path, monkeypatch, capsys)
 
 
-def gendd_parser():
+def imagenet_gendd_parser():
+    """The ImageNet GenDD scripts' head, sampling and evaluation flags (add_imagenet_gendd_args)."""
     p = argparse.ArgumentParser()
     add_imagenet_gendd_args(p)
     return p
@@ -163,7 +164,7 @@ def check_eval_launcher(launcher, train_command, run_root, data, tmp_path, monke
         if flag in train_command:
             assert command[command.index(flag) + 1] == train_command[train_command.index(flag) + 1], flag
     if command[0] != "main_kd.py":   # the flag, else the script's default
-        defaults = vars(gendd_parser().parse_args([]))
+        defaults = vars(imagenet_gendd_parser().parse_args([]))
         got = [command[command.index(f"--{f}") + 1] if f"--{f}" in command else str(defaults[f])
                for f in ("num_sampling", "sampling_steps", "cfg_scale")]
         assert got == ["5", "64", "2.0"]
