@@ -14,9 +14,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:?set OUT to a folder for the runs and tables}"
-BUDGET="${BUDGET:-240}"
-IMAGE_SETS="${IMAGE_SETS:-1000 5000}"
-LIMIT="${LIMIT:-450}"
+: "${BUDGET:=240}" "${IMAGE_SETS:=1000 5000}" "${LIMIT:=450}"
 export DEVICE="${DEVICE:-cuda}" WIDTH="${WIDTH:-1024}" M="${M:-30}" JOBS="${JOBS:-3}" SEEDS="${SEEDS:-0}"
 export BUDGETS="$BUDGET" BASELINES_LAST="$BUDGET" TRACE_BUDGET="" TEACHER_SAVE_DIR="$OUT/teacher"
 export DATA_ROOT="${DATA_ROOT:-$ROOT/GenDD_cifar/data}" PY="${PY:-python3}"
