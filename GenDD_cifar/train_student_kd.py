@@ -4,10 +4,9 @@
 SGD (momentum 0.9, wd 5e-4), batch 64, 240 epochs, lr ×0.1 at 150/180/210; lr 0.05 (0.01 for
 MobileNet/ShuffleNet students — set it in the launcher).
 """
-from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, main_guard, run_folder, start_process,
-                       start_run, train_config)
+from gendd.cli import UserError, add_training_args, epoch_list, main_guard, run_folder, start_process, train_config
 from gendd.cli.baselines import add_baseline_args, build_baseline
-from gendd.cli.teacher import report_teacher
+from gendd.cli.stage_run import run_stage
 from gendd.validation import checked, within
 from gendd_cifar.data_args import base_parser, build_data
 from gendd_cifar.evaluation import final_test
@@ -40,11 +39,8 @@ def main():
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
-    folder = run_folder(args, run_dir)
-    logger = start_run(folder, env)
-    if teacher is not None:
-        report_teacher(teacher, env, logger)
-    if fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env):
+    logger = run_stage(env, data, distiller, teacher, run_folder(args, run_dir), cfg)
+    if logger is not None:
         final_test(distiller, data, env, run_dir, logger)
 
 

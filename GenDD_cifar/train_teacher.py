@@ -6,8 +6,8 @@ also exported in the public RepDistiller layout as
 """
 import os
 
-from gendd.cli import (add_training_args, epoch_list, fit_or_stop, main_guard, run_folder, start_process, start_run,
-                       train_config)
+from gendd.cli import add_training_args, epoch_list, main_guard, run_folder, start_process, train_config
+from gendd.cli.stage_run import run_stage
 from gendd.distillers import build as build_distiller
 from gendd.validation import checked, within
 from gendd_cifar.data_args import base_parser, build_data
@@ -36,9 +36,8 @@ def main():
     cfg = train_config(args, run_dir, epochs=args.epochs, lr=args.learning_rate, optimizer="sgd",
                        weight_decay=args.weight_decay, momentum=args.momentum, lr_schedule="step",
                        milestones=epoch_list(args.lr_decay_epochs))
-    folder = run_folder(args, run_dir)
-    logger = start_run(folder, env)
-    if not fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env):
+    logger = run_stage(env, data, distiller, None, run_folder(args, run_dir), cfg)
+    if logger is None:
         return
     final_test(model, data, env, run_dir, logger)
     if env.is_main:

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import yaml
 from torch import nn
 
+from .engine.rundir import run_config
 from .export_formats import FORMATS, FormatError, format_of, write_onnx, write_safetensors
 from .hub import HubError, push_to_hub
 from .readout import readout_payload, save_readout
@@ -55,17 +55,6 @@ def checkpoint_of(run: str) -> str:
         raise ExportError(f"--run {run!r} is neither a checkpoint file nor a finished run folder (no final.pth): "
                           f"pass a run folder of save/ or its final.pth")
     return final
-
-
-def run_config(checkpoint: str) -> dict:
-    """The ``config.yaml`` of the run that wrote ``checkpoint`` (its folder, or the one above for step files)."""
-    folder = os.path.dirname(os.path.abspath(checkpoint))
-    for candidate in (folder, os.path.dirname(folder)):
-        path = os.path.join(candidate, "config.yaml")
-        if os.path.isfile(path):
-            with open(path) as fh:
-                return yaml.safe_load(fh) or {}
-    return {}
 
 
 def run_state(checkpoint: str) -> tuple[dict[str, torch.Tensor], dict]:

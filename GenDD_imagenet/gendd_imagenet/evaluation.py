@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 
-import yaml
 from torch import nn
 
 from gendd.cli import UserError
@@ -19,6 +18,7 @@ from gendd.cli.run_model import with_run_model_flags
 from gendd.distillers.gendd import GenDD
 from gendd.engine import DistEnv, evaluate
 from gendd.engine.amp import Precision
+from gendd.engine.rundir import run_config
 from gendd.state_dicts import load_state_dict_strict, read_checkpoint
 
 from . import results_table
@@ -73,12 +73,7 @@ def checkpoint_facts(path: str) -> dict:
     """Epochs trained (as stored in the file) and the seed of the run folder beside it, if any."""
     obj = read_checkpoint(path)
     epochs = obj.get("epoch") if isinstance(obj, dict) else None
-    config = os.path.join(os.path.dirname(os.path.abspath(path)), "config.yaml")
-    seed = None
-    if os.path.isfile(config):
-        with open(config) as fh:
-            seed = (yaml.safe_load(fh) or {}).get("seed")
-    return {"epochs": epochs, "seed": seed}
+    return {"epochs": epochs, "seed": run_config(path).get("seed")}
 
 
 def evaluate_and_report(model: nn.Module, args, env: DistEnv, data: Data, path: str, row: dict,

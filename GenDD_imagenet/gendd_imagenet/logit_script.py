@@ -7,9 +7,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from gendd.cli import (UserError, add_training_args, epoch_list, fit_or_stop, run_folder, start_process, start_run,
-                       train_config)
-from gendd.cli.teacher import report_teacher
+from gendd.cli import UserError, add_training_args, epoch_list, run_folder, start_process, train_config
+from gendd.cli.stage_run import run_stage
 from gendd.validation import NON_NEGATIVE, checked, within
 
 from .data_args import Data, build_data
@@ -57,10 +56,6 @@ def run_logits(args, run_dir: str, row: dict, make_distiller: Callable, with_tea
     except ValueError as err:
         raise UserError(str(err)) from err
     cfg = sgd_config(args, run_dir)
-    folder = run_folder(args, run_dir)
-    logger = start_run(folder, env)
-    if teacher is not None:
-        report_teacher(teacher, env, logger)
-    trained = fit_or_stop(folder, logger, distiller, data.source, data.eval, cfg, env)
+    trained = run_stage(env, data, distiller, teacher, run_folder(args, run_dir), cfg) is not None
     if trained and data.train_counts is not None:  # ImageNet-LT: shot-group accuracies of the final model
         evaluate_and_report(distiller.student, args, env, data, os.path.join(run_dir, "final.pth"), row)

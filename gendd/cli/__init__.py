@@ -7,7 +7,7 @@
 * ``baselines``: ``--distill`` and the flags of every registered baseline;
 * ``stage1``: GenDD stage-1 flags, its training body and stage 2's start from its result;
 * ``teacher``: the ``Teacher`` a tree's script builds and hands on, and its line in the run's log;
-* ``stage_run``: what every stage body ends with: claim the run folder, log the teacher and the start, train;
+* ``stage_run``: what every training body ends with: claim the run folder, log the teacher and the start, train;
 * ``config_file``: ``--config <run>/config.yaml``, a run's recorded flags as the parser's defaults;
 * ``checked_parser``: a parser that refuses a flag value its check breaks (exit 2 before any work);
 * ``methods``: ``python -m gendd.cli.methods``, the registered methods for shell scripts and reports.

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 
-from ..distillers import get, names
+from ..distillers import get
 from ..distillers.registry import add_method_args
 from .guard import UserError
+from .methods import methods
 
 
 def baseline_names(with_student: bool = False) -> list[str]:
     """The registered baselines (and "vanilla", the student alone, when asked)."""
-    return names("baseline") + (names("student") if with_student else [])
+    return methods(("baseline", "student") if with_student else ("baseline",))
 
 
 def add_baseline_args(p: argparse.ArgumentParser, *, with_student: bool = False, default: str = "kd") -> None:

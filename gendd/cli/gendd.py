@@ -213,4 +213,4 @@ def train_gendd(env: DistEnv, data, student: nn.Module, teacher: Teacher, stage1
     notes = [f"student starts from stage 1: {stage1}"] if stage1 else []
     notes += [f"GenDD weights loaded from {resume}"] if resume else []
     notes.append(distiller.eval_plan.describe(distiller.sampling))
-    return distiller if run_stage(env, data, distiller, teacher, folder, cfg, tuple(notes)) else None
+    return distiller if run_stage(env, data, distiller, teacher, folder, cfg, tuple(notes)) is not None else None

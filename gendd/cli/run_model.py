@@ -9,21 +9,10 @@ command line's flags, as before.
 from __future__ import annotations
 
 import argparse
-import os
 
 from ..distillers import get as get_method
+from ..engine.rundir import run_config_path
 from .config_file import read_config
-
-
-def run_config_path(checkpoint: str) -> str | None:
-    """The config.yaml of the run that wrote ``checkpoint``: beside it (final.pth, best.pth) or,
-    for a file under the run's ``checkpoints/``, one folder up; None when there is none."""
-    folder = os.path.dirname(os.path.abspath(checkpoint))
-    folders = [folder, os.path.dirname(folder)] if os.path.basename(folder) == "checkpoints" else [folder]
-    for candidate in (os.path.join(f, "config.yaml") for f in folders):
-        if os.path.isfile(candidate):
-            return candidate
-    return None
 
 
 def model_flags(method: str) -> list[str]:

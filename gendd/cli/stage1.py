@@ -64,4 +64,4 @@ def train_stage1(env: DistEnv, data, student: nn.Module, teacher: Teacher, folde
     """GenDD stage 1: fit ``student`` through ``teacher``'s classifier on ``data`` into ``folder``
     (every piece built by the tree's script from its flags); True when it trained."""
     distiller = build("gendd_pretrain", student, **teacher.gendd_kwargs())
-    return run_stage(env, data, distiller, teacher, folder, cfg)
+    return run_stage(env, data, distiller, teacher, folder, cfg) is not None

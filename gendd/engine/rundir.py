@@ -172,3 +172,20 @@ def has_progress(run_dir: str) -> bool:
 def _read(path: str) -> str:
     with open(path) as fh:
         return fh.read()
+
+
+def run_config_path(checkpoint: str) -> str | None:
+    """The config.yaml of the run that wrote ``checkpoint``: beside it (final.pth, best.pth) or,
+    for a file under the run's ``checkpoints/``, one folder up; None when there is none."""
+    folder = os.path.dirname(os.path.abspath(checkpoint))
+    folders = [folder, os.path.dirname(folder)] if os.path.basename(folder) == "checkpoints" else [folder]
+    for candidate in (os.path.join(f, "config.yaml") for f in folders):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def run_config(checkpoint: str) -> dict:
+    """The flags recorded by the run that wrote ``checkpoint`` ({} when it has no config.yaml)."""
+    path = run_config_path(checkpoint)
+    return (yaml.safe_load(_read(path)) or {}) if path else {}

@@ -7,7 +7,8 @@ import yaml
 
 from gendd.cli import UserError
 from gendd.cli.gendd import build_gendd
-from gendd.cli.run_model import model_flags, run_config_path, with_run_model_flags
+from gendd.cli.run_model import model_flags, with_run_model_flags
+from gendd.engine.rundir import run_config_path
 from gendd.distillers import get as get_method
 from gendd.state_dicts import StateDictMismatch
 from gendd_imagenet.evaluation import load_gendd_for_eval
