@@ -45,7 +45,7 @@ def checked_flags(monkeypatch, args) -> set[str]:
     return set(flag_checks(parsers[0]))
 
 
-def test_the_checks_cover_the_flags_named_in_the_issue(world, tmp_path, monkeypatch):
+def test_the_checks_cover_the_core_training_flags(world, tmp_path, monkeypatch):
     checked = checked_flags(monkeypatch, kd_args(world, tmp_path, 1)) | checked_flags(monkeypatch,
                                                                                       gendd_args(world, tmp_path, 1))
     assert {"epochs", "batch_size", "width", "depth", "sampling_steps", "eval_every", "keep_last", "log_every",

@@ -48,11 +48,13 @@ def base_env(world, **extra):
 
 
 def test_every_train_launcher_names_its_pair_and_a_registered_method():
-    """A launcher is <pair>_<method>.sh for GenDD or a registered baseline, and every pair has its GenDD
-    launcher; a baseline has the launchers a user wants (a new one needs none to be registered)."""
+    """A launcher is <pair>_<method>.sh for GenDD or a registered baseline, and every pair has the
+    launchers of the paper's four methods (GenDD, KD, DKD, IKL-KD); a baseline registered later has
+    the launchers a user wants (it needs none to be registered)."""
     pairs = {n.rsplit("_", 1)[0] for n in LAUNCHERS}
     assert {method_of(n) for n in LAUNCHERS} <= set(METHODS)
-    assert all(f"{pair}_gendd.sh" in LAUNCHERS for pair in pairs)
+    for pair in pairs:
+        assert {f"{pair}_{m}.sh" for m in ("gendd", "kd", "dkd", "ikl")} <= set(LAUNCHERS), pair
     assert {"train_res110_res32_gendd.sh", "train_res56_res20_gendd.sh", "train_res32x4_res8x4_gendd.sh",
             "train_vgg13vgg8_gendd.sh", "train_vgg13res20_gendd.sh", "train_wrn402_wrn162_gendd.sh",
             "train_wrn402_wrn401_gendd.sh", "train_wrn402_res8x4_gendd.sh"} <= set(LAUNCHERS)

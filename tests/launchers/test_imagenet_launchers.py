@@ -7,7 +7,6 @@ from an end-to-end tested one only in numbers, or for real in smoke mode (1 epoc
 data). The README commands run as real subprocesses in test_imagenet_readme*.py and the LT
 launchers in test_imagenet_lt_launchers.py.
 """
-import argparse
 import pathlib
 import re
 
@@ -16,9 +15,9 @@ import torch
 import yaml
 
 from gendd.cli.baselines import baseline_names
-from gendd_imagenet.gendd_script import add_imagenet_gendd_args
 from gendd.distillers import names
 from helpers.imagenet_smoke import TREE, cc3m_shards, image_tree, record_launcher, run_in_process, teacher_file
+from helpers.parsers import imagenet_gendd_parser
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 
@@ -144,13 +143,6 @@ def test_dry_run_builds_every_piece_with_the_spec_numbers(launcher, data, tmp_pa
         assert configs[kind]["image_size"] == 32 and configs[kind]["dry_run"]
     assert not list(save.glob("*/*/final.pth"))  # nothing was trained
     check_eval_launcher(EVAL_OF[launcher], commands[-1], save / expected[-1][1], data, tmp_path, monkeypatch, capsys)
-
-
-def imagenet_gendd_parser():
-    """The ImageNet GenDD scripts' head, sampling and evaluation flags (add_imagenet_gendd_args)."""
-    p = argparse.ArgumentParser()
-    add_imagenet_gendd_args(p)
-    return p
 
 
 def check_eval_launcher(launcher, train_command, run_root, data, tmp_path, monkeypatch, capsys):

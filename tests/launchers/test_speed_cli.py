@@ -9,9 +9,8 @@ from pathlib import Path
 
 from gendd.cli.engine_flags import add_engine_args
 from gendd.cli.gendd import SAMPLING_PRESETS, add_sampling_args, build_gendd
-from gendd_imagenet.gendd_script import add_imagenet_gendd_args
 from helpers.toys import LinearToy
-from helpers.parsers import gendd_parser
+from helpers.parsers import gendd_parser, imagenet_gendd_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DS, DT = 24, 192
@@ -65,9 +64,7 @@ def test_imagenet_eval_launcher_accepts_preset(tmp_path):
     assert (args.sampler, args.sampling_steps, args.num_sampling) == tuple(
         SAMPLING_PRESETS["fast"][k] for k in ("sampler", "sampling_steps", "num_sampling"))
     plain = launched_args(tmp_path, launcher, {})
-    imagenet = argparse.ArgumentParser()
-    add_imagenet_gendd_args(imagenet)   # the eval script's flags with the ImageNet defaults (K = 64)
-    got = imagenet.parse_known_args(plain[1:])[0]
+    got = imagenet_gendd_parser().parse_known_args(plain[1:])[0]   # the eval script's flags (K = 64)
     assert "--sampling_preset" not in plain and (got.sampling_steps, got.num_sampling, got.cfg_scale) == (64, 5, 2.0)
 
 
