@@ -25,6 +25,7 @@ START=$SECONDS
 (source "$ROOT/sh/lib/fmnist.sh" && train_fmnist_teacher) > "$OUT/teacher.log" 2>&1 ||
   { echo "[payoff_gpu] the teacher failed, see $OUT/teacher.log" >&2; tail -n 20 "$OUT/teacher.log" >&2; exit 1; }
 left=$(( LIMIT - (SECONDS - START) ))
+(( left > 0 )) || { echo "[payoff_gpu] the teacher used the whole LIMIT ($LIMIT s): no time left for the students" >&2; exit 1; }
 pids=()
 for images in $IMAGE_SETS; do
   IMAGES=$images BC_DIR="$OUT/runs_$images" OUT="$OUT/payoff_$images" TEACHER_READY=1 \

@@ -85,17 +85,16 @@ def stage_seconds(run: Path) -> tuple[float, float]:
 
 def extrapolate(save_dir: Path, launcher: Path, eval_costs: dict | None) -> dict:
     """{stage: {epochs, train_s, eval_s}} and the recipe's minutes per evaluation plan."""
-    stages = {}
-    for stage, variable, pattern in STAGES:
+    stages, epochs = {}, launcher_epochs(launcher)
+    for stage, script, pattern in STAGES:
         runs = sorted(save_dir.glob(f"{pattern}/*/metrics.jsonl"))
         if not runs:
             fail(f"no {stage} run folder ({pattern}/*/metrics.jsonl) under {save_dir}: give the SAVE_DIR "
                  f"of an EPOCHS=1 run of the launcher")
         train, evaluation = stage_seconds(runs[0].parent)
-        epochs = launcher_epochs(launcher)
-        if variable not in epochs:
-            fail(f"{launcher} runs no {variable}: name a GenDD pair launcher (GenDD_cifar/sh/train_*_gendd.sh)")
-        stages[stage] = {"epochs": epochs[variable], "train_s": train, "eval_s": evaluation}
+        if script not in epochs:
+            fail(f"{launcher} runs no {script}: name a GenDD pair launcher (GenDD_cifar/sh/train_*_gendd.sh)")
+        stages[stage] = {"epochs": epochs[script], "train_s": train, "eval_s": evaluation}
     s1, s2 = stages["stage 1"], stages["stage 2"]
     base = (s1["epochs"] * (s1["train_s"] + s1["eval_s"]) + s2["epochs"] * s2["train_s"]) / 60
     plans = ({name: plan["minutes"] for name, plan in eval_costs["plans"].items()} if eval_costs

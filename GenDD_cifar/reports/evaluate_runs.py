@@ -43,7 +43,7 @@ from gendd.validation import NON_NEGATIVE, checked
 SAMPLING_KEYS = ("sampler", "sampling_steps", "num_sampling", "cfg_scale", "temperature", "eta")
 
 
-def parse():
+def parse(argv: list[str] | None = None):
     p = CheckedParser(description=__doc__)
     p.add_argument("--save_dir", default="save")
     p.add_argument("--dataset", default="cifar100")
@@ -52,7 +52,7 @@ def parse():
     checked(p.add_argument("--num_workers", type=int, default=4), NON_NEGATIVE)
     add_sampling_args(p)
     p.set_defaults(num_sampling=5)
-    return p.parse_args()
+    return p.parse_args(argv)
 
 
 def fingerprint(path: str) -> dict:

@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ../sh/lib/launch.sh
 
-SAVE_DIR="${SAVE_DIR:-save}"
-DATASET="${DATASET:-cifar100}"
-NUM_SAMPLING="${NUM_SAMPLING:-5}"
-SAMPLER="${SAMPLER:-ancestral}"
-STEPS="${STEPS:-100}"
-CFG="${CFG:-2.0}"
-OUT="${OUT:-results/$DATASET.md}"
-
-launch -m reports.evaluate_runs --save_dir "$SAVE_DIR" --dataset "$DATASET" --num_sampling "$NUM_SAMPLING" \
-  --sampler "$SAMPLER" --sampling_steps "$STEPS" --cfg_scale "$CFG" --out "$OUT" ${PRESET:+--sampling_preset "$PRESET"}
+FLAGS=()   # each variable left unset keeps the report's default (save, cifar100, 5 draws of 100 ancestral steps, guidance 2)
+optional_flags FLAGS SAVE_DIR=--save_dir DATASET=--dataset NUM_SAMPLING=--num_sampling SAMPLER=--sampler \
+  STEPS=--sampling_steps CFG=--cfg_scale OUT=--out PRESET=--sampling_preset
+launch -m reports.evaluate_runs "${FLAGS[@]}"

@@ -3,7 +3,7 @@
 # and the values its row changes (docs/launchers.md); each variable below that is unset leaves the script's
 # default: TEACHER_WEIGHTS (torchvision), TRAIN_EPOCHS ITERATIONS_PER_EPOCH LR WD WARMUP; KD: T (--kd_T);
 # GenDD: MIN_LR CROP_SCALE SMOOTH BETA M TOKEN_DIM COND_DROP WIDTH DEPTH BETA2_MIN SAMPLING_STEPS TRAIN_NUM_SAMPLING
-# (as sh/_gendd_imagenet.sh). METHOD_ARGS is appended.
+# (as sh/_gendd_imagenet.sh).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT (ImageNet root, for
 # val) EPOCHS EXTRA_ARGS (../sh/lib/launch.sh), CC3M_SHARDS (brace pattern of the img2dataset tar
 # shards), every variable the launcher sets (LR=0.1 bash sh/...), SAVE_DIR (run folders, default save),
@@ -26,4 +26,4 @@ if [[ "$SCRIPT" == *gendd* ]]; then RUN_FLAGS+=(${GENDD_ARGS:-}); fi   # word-sp
 # shellcheck disable=SC2086
 launch "$SCRIPT" --arch_t "$TEACHER_ARCH" --path_t "$PATH_T" --model_s "$STUDENT" --data "$DATA_ROOT" \
   --save_dir "$SAVE_DIR" --train_shards "$CC3M_SHARDS" --batch_size "$BATCH" --image_size "$IMAGE_SIZE" \
-  --trial "$TRIAL" "${RUN_FLAGS[@]}" ${METHOD_ARGS:-}
+  --trial "$TRIAL" "${RUN_FLAGS[@]}"

@@ -2,7 +2,7 @@
 # Sourced by sh/imagenet_train_<pair>_<method>.sh after it sets METHOD, TEACHER_ARCH, STUDENT and the
 # values its row changes (docs/launchers.md); each variable below that is unset leaves main_kd.py's default:
 # TEACHER_WEIGHTS (torchvision), TRAIN_EPOCHS LR WD LR_DECAY_EPOCHS, CE_WEIGHT KD_WEIGHT T (--kd_T) LOSS_WARMUP,
-# ALPHA BETA (--<method>_alpha/_beta), T2 (--ikl_T2), GI=1 (--ikl_gi); METHOD_ARGS is appended.
+# ALPHA BETA (--<method>_alpha/_beta), T2 (--ikl_T2), GI=1 (--ikl_gi).
 # Environment overrides: GPUS NNODES NODE_RANK MASTER_ADDR MASTER_PORT DATA_ROOT EPOCHS EXTRA_ARGS
 # (../sh/lib/launch.sh), every variable the launcher sets (LR=0.1 bash sh/...), SAVE_DIR (run folders,
 # default save), PATH_T or TEACHER (torchvision | file), TEACHER_DIR (a folder of <TEACHER_ARCH>.pth
@@ -19,4 +19,4 @@ if [[ "${GI:-0}" == 1 ]]; then METHOD_FLAGS+=(--ikl_gi); fi
 # shellcheck disable=SC2086
 launch main_kd.py --distill "$METHOD" --arch_t "$TEACHER_ARCH" --path_t "$PATH_T" --model_s "$STUDENT" \
   --data "$DATA_ROOT" --save_dir "$SAVE_DIR" --batch_size "$BATCH" --image_size "$IMAGE_SIZE" --trial "$TRIAL" \
-  "${METHOD_FLAGS[@]}" ${METHOD_ARGS:-}
+  "${METHOD_FLAGS[@]}"

@@ -3,7 +3,7 @@
 # val: top-1 of the student's own classifier. Add "--train_fc" to EXTRA_ARGS for the run trained with it.
 # Environment overrides: see sh/_eval.sh (GPUS ... DATA_ROOT EXTRA_ARGS CKPT TRIAL IMAGE_SIZE RESULTS_TABLE).
 # Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
-# takes the environment's value when set there (LR=0.01 bash <this file>).
+# takes the environment's value when set there (TRIAL=1 bash <this file>).
 SCRIPT=main_unsupervised_kd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet50}
 STUDENT=${STUDENT:-MobileNetV1}

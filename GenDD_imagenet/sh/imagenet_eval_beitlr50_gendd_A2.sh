@@ -3,7 +3,7 @@
 # NUM_SAMPLING draws of SAMPLING_STEPS steps, guidance CFG_SCALE, and the linear-probe top-1.
 # Environment overrides: see sh/_eval.sh (GPUS ... DATA_ROOT EXTRA_ARGS CKPT TRIAL IMAGE_SIZE RESULTS_TABLE GENDD_ARGS).
 # Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
-# takes the environment's value when set there (LR=0.01 bash <this file>).
+# takes the environment's value when set there (TRIAL=1 bash <this file>).
 SCRIPT=main_supervised_gendd.py
 TEACHER_ARCH=${TEACHER_ARCH:-beitv2_large_patch16_224}
 STUDENT=${STUDENT:-resnet50}

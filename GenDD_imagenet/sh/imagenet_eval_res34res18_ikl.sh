@@ -2,7 +2,7 @@
 # Evaluates the ImageNet IKL-KD run resnet34 -> resnet18 (its final.pth, or CKPT): top-1 of the student.
 # Environment overrides: see sh/_eval.sh (GPUS ... DATA_ROOT EXTRA_ARGS CKPT TRIAL IMAGE_SIZE RESULTS_TABLE).
 # Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
-# takes the environment's value when set there (LR=0.01 bash <this file>).
+# takes the environment's value when set there (TRIAL=1 bash <this file>).
 SCRIPT=main_kd.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnet34}
 STUDENT=${STUDENT:-resnet18}

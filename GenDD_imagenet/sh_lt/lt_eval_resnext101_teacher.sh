@@ -3,7 +3,7 @@
 # shot, written beside the checkpoint and as a row of RESULTS_TABLE.
 # Environment overrides: see sh_lt/_lt.sh, plus CKPT and RESULTS_TABLE (default results/imagenet.md).
 # Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
-# takes the environment's value when set there (LR=0.01 bash <this file>).
+# takes the environment's value when set there (TRIAL=1 bash <this file>).
 SCRIPT=main_lt.py
 ARCH=${ARCH:-resnext101_32x4d}
 RUN_ARGS=(--evaluate)

@@ -3,7 +3,7 @@
 # probe top-1, overall / many / medium / few shot, beside the checkpoint and as a row of RESULTS_TABLE.
 # Environment overrides: see sh_lt/_lt.sh, plus CKPT, RESULTS_TABLE, NUM_SAMPLING (default 5).
 # Below: the values this row sets apart from the defaults (docs/launchers.md); each, and each default,
-# takes the environment's value when set there (LR=0.01 bash <this file>).
+# takes the environment's value when set there (TRIAL=1 bash <this file>).
 SCRIPT=main_gendd_lt.py
 TEACHER_ARCH=${TEACHER_ARCH:-resnext101_32x4d}
 STUDENT=${STUDENT:-resnet18}

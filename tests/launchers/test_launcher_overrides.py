@@ -25,7 +25,7 @@ LAUNCHERS = sorted(p for tree, sub in (("GenDD_cifar", "sh"), ("GenDD_imagenet",
                    and not p.name.startswith(("prepare_", "check_")))   # data preparation: no hyper-parameters
 OVERRIDABLE = re.compile(r"^([A-Z][A-Z0-9_]*)=\$\{\1:-([^${}]*)\}", re.M)   # a default without $: a value
 ASSIGNED = re.compile(r"^([A-Z][A-Z0-9_]*)=(\S*)", re.M)
-NOT_OVERRIDABLE = {"SCRIPT", "METHOD", "METHOD_ARGS", "EVAL_ARGS", "RUN_ARGS"}   # what the launcher is, built flags
+NOT_OVERRIDABLE = {"SCRIPT", "METHOD", "EVAL_ARGS", "RUN_ARGS"}   # what the launcher is, built flags
 
 
 SOURCED = re.compile(r'/(\w+\.sh)"\n\Z')   # the last line sources the tree's shared part or another launcher

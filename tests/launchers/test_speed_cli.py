@@ -11,6 +11,7 @@ from gendd.cli.engine_flags import add_engine_args
 from gendd.cli.gendd import SAMPLING_PRESETS, add_sampling_args, build_gendd
 from helpers.toys import LinearToy
 from helpers.parsers import gendd_parser, imagenet_gendd_parser
+from reports import evaluate_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 DS, DT = 24, 192
@@ -49,13 +50,20 @@ def parse_sampling(argv):
     return p.parse_known_args(argv)[0]
 
 
+def evaluate_sh_args(tmp_path, env):
+    """The settings ``sh/evaluate.sh`` gives the report, read with the report's own parser."""
+    argv = launched_args(tmp_path, ROOT / "GenDD_cifar/sh/evaluate.sh", env)
+    assert argv[:2] == ["-m", "reports.evaluate_runs"], argv
+    return evaluate_runs.parse(argv[2:])
+
+
 def test_cifar_evaluate_launcher_accepts_preset(tmp_path):
-    argv = launched_args(tmp_path, ROOT / "GenDD_cifar/sh/evaluate.sh", {"PRESET": "fast"})
-    args = parse_sampling(argv[1:])
+    args = evaluate_sh_args(tmp_path, {"PRESET": "fast"})
     assert (args.sampler, args.sampling_steps, args.num_sampling) == tuple(
         SAMPLING_PRESETS["fast"][k] for k in ("sampler", "sampling_steps", "num_sampling"))
-    plain = parse_sampling(launched_args(tmp_path, ROOT / "GenDD_cifar/sh/evaluate.sh", {})[1:])
+    plain = evaluate_sh_args(tmp_path, {})
     assert (plain.sampler, plain.sampling_steps, plain.num_sampling) == ("ancestral", 100, 5)
+    assert (plain.save_dir, plain.dataset, plain.cfg_scale) == ("save", "cifar100", 2.0)
 
 
 def test_imagenet_eval_launcher_accepts_preset(tmp_path):
